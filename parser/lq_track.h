@@ -1,0 +1,989 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lq_track.h - the connection tracker: gives every QUIC packet a connection
+ * label that is the same in both directions and on every path.
+ *
+ * State lives in five maps (the seed's design, with its defects fixed):
+ *   connections_map  path (4-tuple, both directions) -> label, current DCIDs
+ *   dcids_map        connection ID -> label, direction it travels
+ *   dest_map         QUIC server endpoint -> its CID lengths, live connections
+ *   sip_map          client address (+ server) -> live connections
+ *   potential_quic   4-tuple of a QUIC-like flow that is not linked
+ *
+ * Linking rules, strongest first:
+ *  - a known 4-tuple keeps its label; a new handshake on it is a new
+ *    connection, except right after Retry or Version Negotiation;
+ *  - a DCID seen before (of a learned length, at least strong_cid bytes)
+ *    links a new 4-tuple to its connection: NAT rebinding;
+ *  - an unseen DCID on a new 4-tuple links only when the datagram is
+ *    probe-sized (RFC 9000 §8.2.1 pads PATH_CHALLENGE to 1200 bytes) and
+ *    exactly one live connection shares its client address and server
+ *    (sip_map), its server (dest_map) or its client address (sip_map
+ *    wildcard); a DCID known to belong to another connection forbids it;
+ *  - anything else related to a known QUIC endpoint is pending, never merged.
+ *
+ * The tracker reads no packet memory: lq_parse_quic() left everything it
+ * needs in struct lq_pkt. The includer provides the map shim first:
+ *   void *lq_map_lookup(void *map, const void *key);
+ *   long lq_map_update(void *map, const void *key, const void *val, lq_u64 flags);
+ *   long lq_map_delete(void *map, const void *key);
+ * and LQ_MAP_CONNS, LQ_MAP_DCIDS, LQ_MAP_DEST, LQ_MAP_SIP, LQ_MAP_PENDING,
+ * each an expression giving the map.
+ */
+#ifndef LQ_TRACK_H
+#define LQ_TRACK_H
+
+#include "lq_scratch.h"
+
+#ifndef LQ_ANY
+#define LQ_ANY 0     /* BPF_ANY */
+#define LQ_NOEXIST 1 /* BPF_NOEXIST */
+#define LQ_EXIST 2   /* BPF_EXIST */
+#endif
+
+#define LQ_AMBIGUOUS (~0ULL)  /* several connections fit */
+#define LQ_RIVAL (1ULL << 63) /* top bit of a pending flow's pseudo-label */
+
+/* One packet's context, passed to every step. */
+struct lq_st {
+	const struct lq_config *cfg;
+	struct lq_work *w;
+	struct lq_pkt *pkt;
+	struct lq_result *res;
+	lq_u64 now;
+	lq_u32 tick;
+	lq_u32 idle_ticks;
+	lq_u8 src_is_b; /* the packet's source is endpoint b of w->key */
+};
+
+/* ---- small helpers -------------------------------------------------------- */
+
+LQ_INLINE int lq_stale(const struct lq_st *st, lq_u64 last_seen)
+{
+	return st->now > last_seen && st->now - last_seen > st->cfg->idle_ns;
+}
+
+/* A strict total order on endpoints (address words, then port). Only its
+ * consistency matters: it picks which end is "a" in a path key. */
+LQ_INLINE int lq_ep_less(const struct lq_endpoint *x, const struct lq_endpoint *y)
+{
+	lq_u64 x0, x1, y0, y1;
+
+	lq_copy(&x0, x->ip.b, 8);
+	lq_copy(&x1, x->ip.b + 8, 8);
+	lq_copy(&y0, y->ip.b, 8);
+	lq_copy(&y1, y->ip.b + 8, 8);
+	if (x0 != y0)
+		return x0 < y0;
+	if (x1 != y1)
+		return x1 < y1;
+	return x->port < y->port;
+}
+
+/* Builds the path key; returns 1 when the source is endpoint b. */
+LQ_INLINE int lq_path_key_make(const struct lq_endpoint *src, const struct lq_endpoint *dst,
+			       struct lq_path_key *key)
+{
+	if (lq_ep_less(dst, src)) {
+		key->a = *dst;
+		key->b = *src;
+		return 1;
+	}
+	key->a = *src;
+	key->b = *dst;
+	return 0;
+}
+
+LQ_INLINE lq_u64 lq_hash_bytes(lq_u64 h, const lq_u8 *p, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL; /* FNV-1a 64 */
+	}
+	return h;
+}
+
+/* Connection label: a function of what the client's first Initial shows
+ * (original DCID, client and server endpoints), so that replay, the kernel
+ * and a later replay of a live capture all name a connection the same. */
+LQ_SUBPROG lq_u64 lq_conn_label(const struct lq_cid *odcid, const struct lq_endpoint *client,
+				const struct lq_endpoint *server)
+{
+	lq_u64 h = 0xcbf29ce484222325ULL;
+
+	h = lq_hash_bytes(h, (const lq_u8 *)odcid, sizeof(*odcid));
+	h = lq_hash_bytes(h, (const lq_u8 *)client, sizeof(*client));
+	h = lq_hash_bytes(h, (const lq_u8 *)server, sizeof(*server));
+	h = lq_mix64(h) & ~LQ_RIVAL;
+	return h ? h : 1;
+}
+
+/* A pending flow's stand-in at the anchors: it may be a connection too. */
+LQ_SUBPROG lq_u64 lq_rival_label(const struct lq_path_key *key)
+{
+	lq_u64 h = 0xcbf29ce484222325ULL;
+
+	h = lq_hash_bytes(h, (const lq_u8 *)key, sizeof(*key));
+	return lq_mix64(h) | LQ_RIVAL;
+}
+
+/* ---- anchors -------------------------------------------------------------- */
+
+LQ_INLINE int lq_anchor_live(const struct lq_st *st, const struct lq_anchor *a, int slot)
+{
+	lq_u64 c = slot ? a->conn[1] : a->conn[0];
+	lq_u32 t = slot ? a->tick[1] : a->tick[0];
+
+	return c != 0 && (lq_u32)(st->tick - t) <= st->idle_ticks;
+}
+
+/* Records that conn is alive at the anchor. lens: server CID length, and
+ * client CID length << 8 (0xff: not known). */
+LQ_INLINE void lq_anchor_touch(const struct lq_st *st, struct lq_anchor *a, lq_u64 conn,
+			       lq_u32 lens)
+{
+	if (a->conn[0] == conn) {
+		a->tick[0] = st->tick;
+	} else if (a->conn[1] == conn) {
+		a->tick[1] = st->tick;
+	} else {
+		int l0 = lq_anchor_live(st, a, 0), l1 = lq_anchor_live(st, a, 1);
+		int slot = 0;
+
+		if (l0 && !l1) {
+			slot = 1;
+		} else if (l0 && l1) {
+			a->crowded_tick = st->tick; /* a third live connection */
+			slot = (lq_s32)(a->tick[1] - a->tick[0]) < 0 ? 1 : 0;
+		}
+		if (slot) {
+			a->conn[1] = conn;
+			a->tick[1] = st->tick;
+		} else {
+			a->conn[0] = conn;
+			a->tick[0] = st->tick;
+		}
+	}
+	if (!(conn & LQ_RIVAL)) {
+		a->server_cid_len = (lq_u8)lens;
+		a->client_cid_len = (lq_u8)(lens >> 8);
+	}
+}
+
+/* The one live connection at the anchor: 0 if none, LQ_AMBIGUOUS if more,
+ * or if the only live one is an unlinked flow. exclude: the asker's own
+ * pseudo-label. */
+LQ_INLINE lq_u64 lq_anchor_unique(const struct lq_st *st, const struct lq_anchor *a, lq_u64 exclude)
+{
+	lq_u64 c0 = 0, c1 = 0;
+
+	if (a->crowded_tick && (lq_u32)(st->tick - a->crowded_tick) <= st->idle_ticks)
+		return LQ_AMBIGUOUS;
+	if (lq_anchor_live(st, a, 0) && a->conn[0] != exclude)
+		c0 = a->conn[0];
+	if (lq_anchor_live(st, a, 1) && a->conn[1] != exclude)
+		c1 = a->conn[1];
+	if (c0 && c1)
+		return LQ_AMBIGUOUS;
+	if ((c0 | c1) & LQ_RIVAL)
+		return LQ_AMBIGUOUS;
+	return c0 | c1;
+}
+
+LQ_INLINE void lq_sip_key_make(struct lq_sip_key *k, const struct lq_ip *client,
+			       const struct lq_endpoint *server)
+{
+	lq_zero(k, sizeof(*k));
+	k->client = *client;
+	if (server)
+		k->server = *server;
+}
+
+LQ_SUBPROG void lq_touch_sip(const struct lq_st *st, const struct lq_sip_key *k, lq_u64 conn,
+			     lq_u32 lens)
+{
+	struct lq_anchor *a = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
+
+	if (a) {
+		lq_anchor_touch(st, a, conn, lens);
+	} else {
+		struct lq_anchor *n = &st->w->anchor;
+
+		lq_zero(n, sizeof(*n));
+		lq_anchor_touch(st, n, conn, lens);
+		lq_map_update(LQ_MAP_SIP, k, n, LQ_ANY);
+	}
+}
+
+/* Remembers a CID length, most recent first. */
+LQ_INLINE void lq_lens_add(lq_u8 *lens, lq_u8 len)
+{
+	if (len > LQ_CID_MAX || lens[0] == len)
+		return;
+	lens[1] = lens[0];
+	lens[0] = len;
+}
+
+/* A server is confirmed once it has answered: its own CID length is known. */
+LQ_INLINE int lq_is_server(const struct lq_dest_val *d)
+{
+	return d && d->server_cid_len[0] != LQ_NO_LEN;
+}
+
+LQ_INLINE lq_u32 lq_lens(lq_u8 scl, lq_u8 ccl)
+{
+	return (lq_u32)scl | ((lq_u32)ccl << 8);
+}
+
+/* Registers conn at its three anchors: (client address, server), (client
+ * address, any server) and the server itself. */
+LQ_SUBPROG void lq_anchors_touch(const struct lq_st *st, lq_u64 conn, const struct lq_ip *client,
+				 const struct lq_endpoint *server, lq_u32 lens)
+{
+	struct lq_sip_key *k = &st->w->touch_key;
+	struct lq_dest_val *d;
+
+	lq_sip_key_make(k, client, server);
+	lq_touch_sip(st, k, conn, lens);
+	lq_sip_key_make(k, client, LQ_NULL);
+	lq_touch_sip(st, k, conn, lens);
+
+	d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, server);
+	if (!d) {
+		d = &st->w->dest;
+		lq_zero(d, sizeof(*d));
+		d->server_cid_len[0] = d->server_cid_len[1] = LQ_NO_LEN;
+		d->client_cid_len[0] = d->client_cid_len[1] = LQ_NO_LEN;
+		lq_anchor_touch(st, &d->anchor, conn, lens);
+		if (!(conn & LQ_RIVAL)) {
+			lq_lens_add(d->server_cid_len, (lq_u8)lens);
+			lq_lens_add(d->client_cid_len, (lq_u8)(lens >> 8));
+		}
+		lq_map_update(LQ_MAP_DEST, server, d, LQ_ANY);
+		return;
+	}
+	lq_anchor_touch(st, &d->anchor, conn, lens);
+	if (!(conn & LQ_RIVAL)) {
+		lq_lens_add(d->server_cid_len, (lq_u8)lens);
+		lq_lens_add(d->client_cid_len, (lq_u8)(lens >> 8));
+	}
+}
+
+/* The connection a new path with an unseen DCID may belong to: 0 if none,
+ * LQ_AMBIGUOUS if several could; st->w->origin says which anchor named it.
+ * ds: dest_map entry of the server, or NULL. exclude: the flow's own
+ * pseudo-label. */
+LQ_SUBPROG lq_u64 lq_anchor_pick(const struct lq_st *st, const struct lq_ip *client,
+				 const struct lq_endpoint *server, const struct lq_dest_val *ds,
+				 lq_u64 exclude)
+{
+	struct lq_sip_key *k = &st->w->pick_key;
+	struct lq_anchor *a;
+	lq_u64 by_server = 0, by_client = 0, u;
+
+	lq_sip_key_make(k, client, server);
+	a = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
+	if (a) {
+		u = lq_anchor_unique(st, a, exclude);
+		if (u) {
+			st->w->origin = LQ_LINK_SIP;
+			return u; /* one connection, or several, from here to there */
+		}
+	}
+	/* The client address is new to this server: the client moved (one
+	 * connection at the server) or the server moved (one connection from
+	 * the client address). Both fitting different connections is ambiguous. */
+	if (ds)
+		by_server = lq_anchor_unique(st, &ds->anchor, exclude);
+	lq_zero(&k->server, sizeof(k->server));
+	a = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
+	if (a)
+		by_client = lq_anchor_unique(st, a, exclude);
+	if (by_server == LQ_AMBIGUOUS || by_client == LQ_AMBIGUOUS)
+		return LQ_AMBIGUOUS;
+	if (by_server && by_client && by_server != by_client)
+		return LQ_AMBIGUOUS;
+	if (by_server) {
+		st->w->origin = LQ_LINK_SERVER;
+		return by_server;
+	}
+	if (by_client) {
+		st->w->origin = LQ_LINK_CLIENT;
+		return by_client;
+	}
+	return 0;
+}
+
+/* ---- connection IDs ------------------------------------------------------- */
+
+/* Records that packets going dir carry cid as DCID. peer_len: the length of
+ * the IDs going the other way, for a path that starts with this one. */
+LQ_SUBPROG void lq_learn_cid(const struct lq_st *st, const struct lq_cid *cid, lq_u64 conn,
+			     lq_u8 dir, lq_u8 peer_len)
+{
+	struct lq_cid_val *v = &st->w->cidv;
+
+	if (cid->len == 0)
+		return; /* zero-length IDs identify nothing */
+	lq_zero(v, sizeof(*v));
+	v->conn = conn;
+	v->last_seen = st->now;
+	v->dir = dir;
+	v->peer_cid_len = peer_len;
+	lq_map_update(LQ_MAP_DCIDS, cid, v, LQ_ANY);
+}
+
+/* The short header's DCID, if it is len bytes long (read from pkt->sh). */
+LQ_INLINE int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
+{
+	int i;
+
+	lq_zero(cid, sizeof(*cid));
+	if (len > LQ_CID_MAX)
+		return -1;
+	if (len > pkt->sh_len) {
+		if (len > pkt->sh_room)
+			pkt->reason = LQ_R_LENGTH_OVERRUN; /* the datagram is shorter */
+		else
+			pkt->flags |= LQ_RF_CUT; /* the capture is */
+		return -1;
+	}
+	for (i = 0; i < LQ_CID_MAX; i++) /* mask: all ones while i < len */
+		cid->id[i] = pkt->sh[i] & (lq_u8)(((lq_s32)i - (lq_s32)len) >> 31);
+	cid->len = len;
+	return 0;
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
+{
+	if (dir > LQ_S2C)
+		return;
+	pv->pkts[dir]++;
+	pv->bytes[dir] += st->pkt->ip_len;
+	pv->last_seen = st->now;
+}
+
+/* Not QUIC of any connection: garbage when it was sent to a QUIC server,
+ * plain non-QUIC UDP otherwise. */
+LQ_SUBPROG void lq_reject(const struct lq_st *st, lq_u8 reason)
+{
+	struct lq_dest_val *d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &st->pkt->dst);
+
+	st->res->conn = 0;
+	if (lq_is_server(d)) {
+		st->res->verdict = LQ_V_GARBAGE;
+		st->res->reason = reason;
+		st->res->dir = LQ_C2S;
+	} else {
+		st->res->verdict = LQ_V_NOT_QUIC;
+	}
+}
+
+/* Not a packet of the path's connection (another protocol sharing the
+ * 4-tuple, RFC 9443, or a forgery): garbage when it goes to the server. */
+LQ_INLINE void lq_reject_dir(const struct lq_st *st, lq_u8 dir, lq_u8 reason)
+{
+	st->res->conn = 0;
+	if (dir == LQ_C2S) {
+		st->res->verdict = LQ_V_GARBAGE;
+		st->res->reason = reason;
+	} else {
+		st->res->verdict = LQ_V_NOT_QUIC;
+	}
+}
+
+/* ---- a new connection ------------------------------------------------------ */
+
+/* Starts a connection on the packet's path. client_is_src: the packet is the
+ * client's (its DCID is the original DCID, a label input); otherwise it is
+ * the server's first packet we see (VN echoes the original DCID as its SCID,
+ * RFC 8999 §6). */
+LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 state, lq_u8 flags,
+			    lq_u8 event)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_path_val *v = &st->w->path;
+	const struct lq_endpoint *client = client_is_src ? &pkt->src : &pkt->dst;
+	const struct lq_endpoint *server = client_is_src ? &pkt->dst : &pkt->src;
+	lq_u8 dir = client_is_src ? LQ_C2S : LQ_S2C;
+	lq_u8 ccl, scl = LQ_NO_LEN;
+
+	lq_zero(v, sizeof(*v));
+	v->first_seen = st->now;
+	v->client_is_b = (lq_u8)(client_is_src ? st->src_is_b : !st->src_is_b);
+	v->state = state;
+	v->flags = flags;
+	v->origin = LQ_LINK_HANDSHAKE;
+	v->version = pkt->version;
+	v->anchor_tick = st->tick;
+	if (client_is_src) {
+		v->conn = lq_conn_label(&pkt->dcid, client, server);
+		v->dcid[LQ_C2S] = pkt->dcid;
+		v->dcid[LQ_S2C] = (flags & LQ_PF_GQUIC) ? pkt->dcid : pkt->scid;
+	} else {
+		v->conn = lq_conn_label(&pkt->scid, client, server);
+		v->dcid[LQ_S2C] = pkt->dcid;
+		v->dcid[LQ_C2S] = pkt->scid;
+		if (pkt->type != LQ_PT_VN && pkt->type != LQ_PT_RETRY)
+			scl = pkt->scid.len; /* a server Initial/Handshake: its own ID */
+	}
+	ccl = v->dcid[LQ_S2C].len;
+	lq_count(st, v, dir);
+	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
+	lq_map_delete(LQ_MAP_PENDING, &st->w->key);
+	lq_learn_cid(st, &v->dcid[LQ_S2C], v->conn, LQ_S2C, scl);
+	if (scl != LQ_NO_LEN)
+		lq_learn_cid(st, &v->dcid[LQ_C2S], v->conn, LQ_C2S, ccl);
+	lq_anchors_touch(st, v->conn, &client->ip, server, lq_lens(scl, ccl));
+
+	st->res->conn = v->conn;
+	st->res->dir = dir;
+	st->res->verdict = LQ_V_QUIC;
+	st->res->event = event;
+}
+
+/* ---- packets of a known path ------------------------------------------------ */
+
+/* Refreshes the anchors and the CIDs of a live connection now and then, so
+ * that they expire only when the connection does. */
+LQ_SUBPROG void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
+{
+	const struct lq_path_key *key = &st->w->key;
+	const struct lq_endpoint *client = pv->client_is_b ? &key->b : &key->a;
+	const struct lq_endpoint *server = pv->client_is_b ? &key->a : &key->b;
+	lq_u32 every = (st->idle_ticks >> 2) + 1;
+	lq_u8 scl = pv->dcid[LQ_C2S].len, ccl = pv->dcid[LQ_S2C].len;
+
+	if ((lq_u32)(st->tick - pv->anchor_tick) < every)
+		return;
+	pv->anchor_tick = st->tick;
+	lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
+	if (!(pv->flags & LQ_PF_DCID_C2S_UNSET))
+		lq_learn_cid(st, &pv->dcid[LQ_C2S], pv->conn, LQ_C2S, ccl);
+	if (!(pv->flags & LQ_PF_DCID_S2C_UNSET))
+		lq_learn_cid(st, &pv->dcid[LQ_S2C], pv->conn, LQ_S2C, scl);
+}
+
+/* A long header tells its sender's own ID (its SCID): packets towards the
+ * sender carry it as DCID from now on. */
+LQ_SUBPROG void lq_learn_scid(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
+{
+	struct lq_pkt *pkt = st->pkt;
+	const struct lq_path_key *key = &st->w->key;
+	lq_u8 towards = dir == LQ_C2S ? LQ_S2C : LQ_C2S;
+	lq_u8 unset = towards == LQ_C2S ? LQ_PF_DCID_C2S_UNSET : LQ_PF_DCID_S2C_UNSET;
+
+	if (!(pv->flags & unset) && lq_cid_eq(&pv->dcid[towards & 1], &pkt->scid))
+		return;
+	pv->dcid[towards & 1] = pkt->scid;
+	pv->flags &= (lq_u8)~unset;
+	lq_learn_cid(st, &pkt->scid, pv->conn, towards, pv->dcid[dir & 1].len);
+	if (dir == LQ_S2C) {
+		const struct lq_endpoint *client = pv->client_is_b ? &key->b : &key->a;
+		const struct lq_endpoint *server = pv->client_is_b ? &key->a : &key->b;
+
+		/* the server answered: a QUIC server, with this CID length */
+		lq_anchors_touch(st, pv->conn, &client->ip, server,
+				 lq_lens(pkt->scid.len, pv->dcid[LQ_S2C].len));
+		/* the client's ID now knows its peer's length */
+		lq_learn_cid(st, &pv->dcid[LQ_S2C], pv->conn, LQ_S2C, pkt->scid.len);
+	}
+}
+
+/* Is this client Initial/0-RTT on a known path the same connection? */
+LQ_INLINE int lq_same_handshake(const struct lq_pkt *pkt, const struct lq_path_val *pv)
+{
+	if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY)
+		return 1; /* the client restarts as asked (RFC 9000 §6.2, §17.2.5.2) */
+	if (pv->flags & LQ_PF_DCID_S2C_UNSET)
+		return 1;
+	if (pkt->scid.len)
+		return lq_cid_eq(&pkt->scid, &pv->dcid[LQ_S2C]);
+	/* zero-length client IDs: the DCID tells */
+	return pv->state == LQ_PS_HANDSHAKE || lq_cid_eq(&pkt->dcid, &pv->dcid[LQ_C2S]);
+}
+
+LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_result *res = st->res;
+	lq_u8 t = pkt->type, vc = pkt->vclass;
+
+	if (pkt->reason || vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD) {
+		lq_reject_dir(st, dir, pkt->reason ? pkt->reason : LQ_R_UNKNOWN_VERSION);
+		return;
+	}
+	if (vc == LQ_VC_RESERVED)
+		t = LQ_PT_INITIAL; /* a client forcing version negotiation */
+
+	if (dir == LQ_C2S) {
+		if (t == LQ_PT_RETRY || t == LQ_PT_VN) {
+			lq_reject_dir(st, dir, LQ_R_BAD_TYPE); /* only servers send these */
+			return;
+		}
+		if (t == LQ_PT_INITIAL || t == LQ_PT_0RTT) {
+			if (!lq_same_handshake(pkt, pv)) {
+				/* a new handshake on a known 4-tuple: a new connection */
+				lq_new_conn(st, 1, LQ_PS_HANDSHAKE, 0, LQ_E_NEW_CONN);
+				return;
+			}
+			if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY) {
+				pv->state = LQ_PS_HANDSHAKE;
+				pv->dcid[LQ_C2S] = pkt->dcid; /* Retry's SCID, or a fresh DCID */
+			}
+		}
+		if (vc != LQ_VC_RESERVED)
+			pv->version = pkt->version;
+		lq_learn_scid(st, pv, dir);
+	} else if (t == LQ_PT_VN) {
+		pv->state = LQ_PS_VN;
+		res->event = LQ_E_VN;
+	} else if (t == LQ_PT_RETRY) {
+		pv->state = LQ_PS_RETRY;
+		pv->dcid[LQ_C2S] = pkt->scid; /* the client's next DCID */
+		pv->flags &= (lq_u8)~LQ_PF_DCID_C2S_UNSET;
+		res->event = LQ_E_RETRY;
+	} else {
+		if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY)
+			pv->state = LQ_PS_HANDSHAKE;
+		pv->version = pkt->version;
+		lq_learn_scid(st, pv, dir);
+	}
+	if (pkt->has_short && pv->state == LQ_PS_HANDSHAKE)
+		pv->state = LQ_PS_ESTABLISHED;
+	lq_count(st, pv, dir);
+	lq_refresh(st, pv);
+	res->conn = pv->conn;
+	res->verdict = LQ_V_QUIC;
+}
+
+LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_result *res = st->res;
+	lq_u8 unset = dir == LQ_C2S ? LQ_PF_DCID_C2S_UNSET : LQ_PF_DCID_S2C_UNSET;
+	struct lq_cid *cur = &pv->dcid[dir & 1];
+	struct lq_cid *dcid = &pkt->dcid;
+	struct lq_cid_val *cv;
+
+	res->conn = pv->conn;
+	res->verdict = LQ_V_QUIC;
+	if (pv->flags & LQ_PF_GQUIC) {
+		/* legacy gQUIC: the path is the connection; the ID is optional */
+		if (pkt->b0 & 0x08)
+			lq_short_dcid(pkt, 8, dcid);
+		lq_count(st, pv, dir);
+		return;
+	}
+	if (!(pkt->b0 & 0x40)) {
+		res->flags |= LQ_RF_FIXED_CLEAR; /* RFC 9287 grease on a known connection */
+		pv->flags |= LQ_PF_GREASE;
+	}
+	if (lq_short_dcid(pkt, cur->len, dcid)) {
+		if (pkt->reason) {
+			lq_reject_dir(st, dir, pkt->reason); /* shorter than its own DCID */
+			return;
+		}
+		lq_count(st, pv, dir); /* cut by the capture: the path still tells */
+		return;
+	}
+	if (pv->flags & unset) {
+		*cur = *dcid; /* first packet this way on a new path */
+		pv->flags &= (lq_u8)~unset;
+		lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
+	} else if (!lq_cid_eq(dcid, cur)) {
+		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP_DCIDS, dcid);
+		if (cv && cv->conn != pv->conn && dcid->len >= st->cfg->strong_cid) {
+			/* the ID of another connection on the same 4-tuple */
+			if (!(pv->flags & LQ_PF_SHARED))
+				res->event = LQ_E_SHARED;
+			pv->flags |= LQ_PF_SHARED;
+			res->conn = cv->conn;
+			lq_count(st, pv, dir);
+			return;
+		}
+		if (!cv || cv->conn != pv->conn) {
+			if (pv->flags & LQ_PF_SHARED) {
+				/* two connections here: a new ID could be either's */
+				res->conn = 0;
+				res->verdict = LQ_V_PENDING;
+				lq_count(st, pv, dir);
+				return;
+			}
+			/* NEW_CONNECTION_ID in use (defect 12 of the seed) */
+			res->event = LQ_E_CID_CHANGE;
+			lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
+		}
+		*cur = *dcid;
+	}
+	if (pv->state <= LQ_PS_VN) {
+		pv->state = LQ_PS_ESTABLISHED;
+	} else if (pv->state == LQ_PS_PROBING) {
+		lq_u8 initiator = (pv->flags & LQ_PF_PROBE_BY_SERVER) ? LQ_S2C : LQ_C2S;
+
+		/* probes are padded to 1200 bytes (RFC 9000 §8.2.1): a smaller
+		 * datagram from the initiator carries non-probing frames */
+		if (dir == initiator && !(pkt->flags & LQ_RF_PROBE_SIZE)) {
+			pv->state = LQ_PS_MIGRATED;
+			if (res->event == LQ_E_NONE)
+				res->event = LQ_E_MIGRATION;
+		}
+	}
+	lq_count(st, pv, dir);
+	lq_refresh(st, pv);
+}
+
+/* ---- packets of an unknown path -------------------------------------------- */
+
+/* A Handshake (or other non-Initial) long header on an unknown path whose
+ * DCID is known: the handshake moved. Returns 1 when linked. */
+LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_cid_val *cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP_DCIDS, &pkt->dcid);
+	struct lq_path_val *v = &st->w->path;
+	lq_u8 dir;
+
+	if (!cv || pkt->dcid.len < st->cfg->strong_cid)
+		return 0;
+	dir = cv->dir & 1;
+	lq_zero(v, sizeof(*v));
+	v->conn = cv->conn;
+	v->first_seen = st->now;
+	v->client_is_b = (lq_u8)(dir == LQ_C2S ? st->src_is_b : !st->src_is_b);
+	v->state = LQ_PS_HANDSHAKE;
+	v->origin = LQ_LINK_CID;
+	v->version = pkt->version;
+	v->anchor_tick = st->tick;
+	v->dcid[dir] = pkt->dcid;
+	v->dcid[dir ^ 1] = pkt->scid;
+	lq_count(st, v, dir);
+	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
+	lq_map_delete(LQ_MAP_PENDING, &st->w->key);
+	st->res->conn = v->conn;
+	st->res->dir = dir;
+	st->res->verdict = LQ_V_QUIC;
+	st->res->event = LQ_E_REBINDING;
+	return 1;
+}
+
+LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_dest_val *ds;
+	lq_u8 t = pkt->type, vc = pkt->vclass;
+	int client_is_src = 1;
+
+	if (pkt->reason) {
+		lq_reject(st, pkt->reason);
+		return;
+	}
+	if (vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD) {
+		lq_reject(st, LQ_R_UNKNOWN_VERSION);
+		return;
+	}
+	if (!(pkt->b0 & 0x40) && vc != LQ_VC_VN) {
+		/* RFC 9000 §17.2; RFC 9287 greasing needs a connection that agreed */
+		lq_reject(st, LQ_R_FIXED_BIT);
+		return;
+	}
+	if (vc == LQ_VC_RESERVED)
+		t = LQ_PT_INITIAL; /* only meaningful as a version negotiation trigger */
+
+	if (t == LQ_PT_VN || t == LQ_PT_RETRY) {
+		/* only an answer to an Initial seen on this 4-tuple: unsolicited, or
+		 * sent to a server, it starts nothing */
+		lq_reject(st, LQ_R_BAD_TYPE);
+		return;
+	} else {
+		ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->src);
+		if (lq_is_server(ds)) {
+			client_is_src = 0; /* a known server: the client's first packet was missed */
+		} else if (t == LQ_PT_HANDSHAKE) {
+			ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->dst);
+			if (!lq_is_server(ds) && pkt->dst.port > pkt->src.port)
+				client_is_src = 0; /* no better clue than the usual port order */
+		}
+	}
+	if (client_is_src && t == LQ_PT_INITIAL && pkt->ulen < 1200 && vc != LQ_VC_GQUIC) {
+		/* RFC 9000 §14.1: servers drop client Initials in small datagrams */
+		lq_reject(st, LQ_R_INITIAL_TOO_SMALL);
+		return;
+	}
+	if (t != LQ_PT_INITIAL && t != LQ_PT_0RTT && lq_long_rebind(st))
+		return;
+	lq_new_conn(st, client_is_src, LQ_PS_HANDSHAKE, 0, LQ_E_NEW_CONN);
+}
+
+/* A short header with nothing to link it: remembered as pending (and as a
+ * rival at the anchors, since it may be a connection we never saw begin). */
+LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *client,
+			const struct lq_endpoint *server, lq_u64 rival)
+{
+	struct lq_pending_val *pend, *n;
+
+	pend = (struct lq_pending_val *)lq_map_lookup(LQ_MAP_PENDING, &st->w->key);
+	if (pend && !lq_stale(st, pend->last_seen)) {
+		pend->last_seen = st->now;
+		pend->pkts[dir & 1]++;
+		return;
+	}
+	n = &st->w->pend;
+	lq_zero(n, sizeof(*n));
+	n->first_seen = st->now;
+	n->last_seen = st->now;
+	n->rival = rival;
+	n->pkts[dir & 1] = 1;
+	n->dcid = st->w->dcid;
+	n->server_is_b = (lq_u8)(dir == LQ_C2S ? !st->src_is_b : st->src_is_b);
+	lq_map_update(LQ_MAP_PENDING, &st->w->key, n, LQ_ANY);
+	lq_anchors_touch(st, rival, client, server, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
+}
+
+/* Starts a path of conn at the packet's 4-tuple. lens: the connection's
+ * server and client CID lengths; probing: linked by an anchor, not by a
+ * known ID. */
+LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_u32 lens,
+			     int probing)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_path_val *v = &st->w->path;
+	const struct lq_cid *dcid = &st->w->dcid;
+	lq_u8 other_len = dir == LQ_C2S ? (lq_u8)(lens >> 8) : (lq_u8)lens;
+
+	lq_zero(v, sizeof(*v));
+	v->conn = conn;
+	v->first_seen = st->now;
+	v->client_is_b = (lq_u8)(dir == LQ_C2S ? st->src_is_b : !st->src_is_b);
+	v->origin = probing ? st->w->origin : LQ_LINK_CID;
+	v->anchor_tick = st->tick;
+	v->dcid[dir & 1] = *dcid;
+	v->dcid[(dir & 1) ^ 1].len = other_len > LQ_CID_MAX ? 0 : other_len;
+	v->flags = dir == LQ_C2S ? LQ_PF_DCID_S2C_UNSET : LQ_PF_DCID_C2S_UNSET;
+	v->state = LQ_PS_ESTABLISHED;
+	if (probing) {
+		v->state = LQ_PS_PROBING;
+		if (dir == LQ_S2C)
+			v->flags |= LQ_PF_PROBE_BY_SERVER;
+		lq_learn_cid(st, dcid, conn, dir, other_len);
+	}
+	if (!(pkt->b0 & 0x40)) {
+		st->res->flags |= LQ_RF_FIXED_CLEAR;
+		v->flags |= LQ_PF_GREASE;
+	}
+	lq_count(st, v, dir);
+	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
+	lq_map_delete(LQ_MAP_PENDING, &st->w->key);
+	if (dir == LQ_C2S)
+		lq_anchors_touch(st, conn, &pkt->src.ip, &pkt->dst, lens);
+	else
+		lq_anchors_touch(st, conn, &pkt->dst.ip, &pkt->src, lens);
+	st->res->conn = conn;
+	st->res->verdict = LQ_V_QUIC;
+	st->res->event = probing ? LQ_E_PROBING : LQ_E_REBINDING;
+}
+
+/* Short header on a 4-tuple with no connection. */
+LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_result *res = st->res;
+	struct lq_dest_val *ds, *srv = LQ_NULL;
+	struct lq_cid_val *cv = LQ_NULL;
+	struct lq_anchor *w, *a;
+	struct lq_sip_key *k = &st->w->pick_key;
+	struct lq_cid *dcid = &st->w->dcid;
+	const struct lq_ip *client;
+	const struct lq_endpoint *server;
+	lq_u8 lens[2] = { LQ_NO_LEN, LQ_NO_LEN };
+	lq_u8 dir, have_dcid = 0, peer_len = LQ_NO_LEN;
+	lq_u64 cid_conn = 0, anchor_conn = 0, rival;
+	int i;
+
+	/* Which end is the server, and how long are the IDs it expects? */
+	ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->dst);
+	if (lq_is_server(ds)) {
+		dir = LQ_C2S;
+		lens[0] = ds->server_cid_len[0];
+		lens[1] = ds->server_cid_len[1];
+		srv = ds;
+	} else {
+		ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->src);
+		if (lq_is_server(ds)) {
+			dir = LQ_S2C;
+			lens[0] = ds->client_cid_len[0];
+			lens[1] = ds->client_cid_len[1];
+			srv = ds;
+		} else {
+			/* an unknown server: is one end a known client address? */
+			lq_sip_key_make(k, &pkt->src.ip, LQ_NULL);
+			w = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
+			if (w && lq_anchor_unique(st, w, 0) && w->server_cid_len <= LQ_CID_MAX) {
+				dir = LQ_C2S;
+				lens[0] = w->server_cid_len;
+			} else {
+				lq_sip_key_make(k, &pkt->dst.ip, LQ_NULL);
+				w = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
+				if (w && lq_anchor_unique(st, w, 0) &&
+				    w->client_cid_len <= LQ_CID_MAX) {
+					dir = LQ_S2C;
+					lens[0] = w->client_cid_len;
+				} else {
+					res->verdict = LQ_V_NOT_QUIC; /* no related state */
+					return;
+				}
+			}
+		}
+	}
+	res->dir = dir;
+	client = dir == LQ_C2S ? &pkt->src.ip : &pkt->dst.ip;
+	server = dir == LQ_C2S ? &pkt->dst : &pkt->src;
+
+	/* Try the DCID at the lengths this side was seen to use (learned, as
+	 * Wireshark learns them, instead of trying all 20 prefixes). A short
+	 * DCID matches unrelated packets by chance (1 in 256 for one byte:
+	 * defect 9 of the seed), so it only counts with other evidence. */
+	for (i = 0; i < 2; i++) {
+		struct lq_cid *c = &st->w->probe;
+		lq_u8 len = lens[i];
+
+		if (len > LQ_CID_MAX || lq_short_dcid(pkt, len, c))
+			continue;
+		if (!have_dcid) {
+			*dcid = *c;
+			have_dcid = 1;
+		}
+		if (len == 0)
+			continue;
+		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP_DCIDS, c);
+		if (cv && cv->dir == dir) {
+			cid_conn = cv->conn;
+			peer_len = cv->peer_cid_len;
+			*dcid = *c;
+			break;
+		}
+	}
+	if (!have_dcid) {
+		/* shorter than any DCID it could carry */
+		if (dir == LQ_C2S && srv) {
+			res->verdict = LQ_V_GARBAGE;
+			res->reason = pkt->reason ? pkt->reason : LQ_R_LENGTH_OVERRUN;
+		} else {
+			res->verdict = LQ_V_NOT_QUIC;
+		}
+		return;
+	}
+	pkt->reason = 0;
+	pkt->flags &= (lq_u8)~LQ_RF_CUT;
+	pkt->dcid = *dcid;
+
+	rival = lq_rival_label(&st->w->key);
+	st->w->origin = LQ_LINK_CID;
+	if (!cid_conn || dcid->len < st->cfg->strong_cid)
+		anchor_conn = lq_anchor_pick(st, client, server, srv, rival);
+
+	if (cid_conn && (dcid->len >= st->cfg->strong_cid || cid_conn == anchor_conn)) {
+		/* a known ID on a new 4-tuple: NAT rebinding */
+		lq_link_path(st, cid_conn,
+			     dir, dir == LQ_C2S ? lq_lens(dcid->len, peer_len) : lq_lens(peer_len, dcid->len),
+			     0);
+		return;
+	}
+	if (!cid_conn && anchor_conn && anchor_conn != LQ_AMBIGUOUS && dcid->len > 0 &&
+	    (pkt->flags & LQ_RF_PROBE_SIZE)) {
+		/* a probe on a new path with a new ID, and one connection fits;
+		 * a flow already pending never qualifies (its first packet was no
+		 * probe) */
+		struct lq_pending_val *pend =
+			(struct lq_pending_val *)lq_map_lookup(LQ_MAP_PENDING, &st->w->key);
+
+		if (!pend || lq_stale(st, pend->last_seen)) {
+			lq_u8 scl = LQ_NO_LEN, ccl = LQ_NO_LEN;
+
+			if (st->w->origin == LQ_LINK_SERVER && srv) {
+				a = &srv->anchor;
+			} else {
+				lq_sip_key_make(k, client,
+						st->w->origin == LQ_LINK_SIP ? server : LQ_NULL);
+				a = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
+			}
+			if (a) {
+				scl = a->server_cid_len;
+				ccl = a->client_cid_len;
+			}
+			if (dir == LQ_C2S)
+				scl = dcid->len;
+			else
+				ccl = dcid->len;
+			lq_link_path(st, anchor_conn, dir, lq_lens(scl, ccl), 1);
+			return;
+		}
+	}
+	/* related to QUIC endpoints, but no evidence: never merge */
+	lq_pend(st, dir, client, server, rival);
+	if (dir == LQ_C2S && srv) {
+		res->verdict = LQ_V_GARBAGE; /* RFC 9000 §10.3-style unknown DCID at a server */
+		res->reason = LQ_R_UNKNOWN_DCID;
+	} else {
+		res->verdict = LQ_V_PENDING;
+	}
+}
+
+/* ---- entry point ------------------------------------------------------------ */
+
+/* Would a stale path be resumed by this packet? Only a short header carrying
+ * the DCID the path last used in its direction resumes it. */
+LQ_INLINE int lq_resumes(const struct lq_st *st, const struct lq_path_val *pv)
+{
+	struct lq_pkt *pkt = st->pkt;
+	lq_u8 d = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
+	struct lq_cid *c = &st->w->probe;
+	int same;
+
+	if (pkt->form != LQ_FORM_SHORT || (pv->flags & LQ_PF_SHARED))
+		return 0;
+	same = lq_short_dcid(pkt, pv->dcid[d].len, c) == 0 && lq_cid_eq(c, &pv->dcid[d]);
+	pkt->reason = 0;
+	pkt->flags &= (lq_u8)~LQ_RF_CUT;
+	return same;
+}
+
+LQ_INLINE void lq_track(struct lq_st *st)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_path_val *pv;
+	lq_u8 form = lq_reload8(&pkt->form);
+
+	st->src_is_b = (lq_u8)lq_path_key_make(&pkt->src, &pkt->dst, &st->w->key);
+	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP_CONNS, &st->w->key);
+	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
+		pv = LQ_NULL; /* idle too long: what comes now starts afresh */
+
+	if (pv) {
+		lq_u8 dir = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
+
+		st->res->dir = dir;
+		if (form == LQ_FORM_LONG) {
+			lq_on_long_known(st, pv, dir);
+		} else if (form == LQ_FORM_NONE) {
+			lq_reject_dir(st, dir, LQ_R_EMPTY);
+		} else {
+			lq_on_short_known(st, pv, dir);
+		}
+		return;
+	}
+	if (form == LQ_FORM_LONG)
+		lq_on_long_new(st);
+	else if (form == LQ_FORM_GQUIC)
+		lq_new_conn(st, 1, LQ_PS_HANDSHAKE, LQ_PF_GQUIC, LQ_E_NEW_CONN);
+	else if (form == LQ_FORM_SHORT)
+		lq_on_short_new(st);
+	else
+		lq_reject(st, LQ_R_EMPTY);
+}
+
+#endif /* LQ_TRACK_H */
