@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "emu_map.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Slot header; key and value follow, 8-byte aligned. */
+struct slot_hdr {
+	uint32_t next;	/* next slot index + 1 in the bucket chain / free list */
+	uint32_t hash;
+	uint8_t live;
+	uint8_t ref;	/* accessed since the CLOCK hand last passed */
+	uint8_t pad[6];
+};
+
+#define NONE UINT32_MAX
+
+static inline struct slot_hdr *slot(const struct emu_map *m, uint32_t i)
+{
+	return (struct slot_hdr *)(m->slots + (size_t)i * m->stride);
+}
+
+static inline unsigned char *slot_key(const struct emu_map *m, uint32_t i)
+{
+	return m->slots + (size_t)i * m->stride + sizeof(struct slot_hdr);
+}
+
+static inline unsigned char *slot_val(const struct emu_map *m, uint32_t i)
+{
+	return slot_key(m, i) + ((m->key_size + 7) & ~7u);
+}
+
+/* 64-bit multiply-xorshift hash over the key, 8 bytes at a time. */
+static inline uint32_t key_hash(const void *key, uint32_t n)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	uint64_t w;
+
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+		p += 8;
+		n -= 8;
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+int emu_map_init(struct emu_map *m, const char *name, uint32_t key_size, uint32_t value_size,
+		 uint32_t max_entries, int lru)
+{
+	uint32_t nb = 1;
+
+	memset(m, 0, sizeof(*m));
+	if (!max_entries || !key_size || !value_size)
+		return -EINVAL;
+	while (nb < max_entries && nb < (1u << 31))
+		nb <<= 1;
+	m->name = name;
+	m->key_size = key_size;
+	m->value_size = value_size;
+	m->max_entries = max_entries;
+	m->stride = (uint32_t)(sizeof(struct slot_hdr) + ((key_size + 7) & ~7u) +
+			       ((value_size + 7) & ~7u));
+	m->nbuckets = nb;
+	m->free_head = NONE;
+	m->lru = lru;
+	/* calloc: pages are touched only as slots are used */
+	m->buckets = calloc(nb, sizeof(uint32_t));
+	m->slots = calloc(max_entries, m->stride);
+	if (!m->buckets || !m->slots) {
+		emu_map_free(m);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void emu_map_free(struct emu_map *m)
+{
+	free(m->buckets);
+	free(m->slots);
+	m->buckets = NULL;
+	m->slots = NULL;
+}
+
+void emu_map_clear(struct emu_map *m)
+{
+	memset(m->buckets, 0, (size_t)m->nbuckets * sizeof(uint32_t));
+	memset(m->slots, 0, (size_t)m->used * m->stride);
+	m->used = 0;
+	m->count = 0;
+	m->free_head = NONE;
+	m->hand = 0;
+}
+
+static uint32_t find(const struct emu_map *m, const void *key, uint32_t h)
+{
+	uint32_t i = m->buckets[h & (m->nbuckets - 1)];
+
+	while (i) {
+		struct slot_hdr *s = slot(m, i - 1);
+
+		if (s->hash == h && memcmp(slot_key(m, i - 1), key, m->key_size) == 0)
+			return i - 1;
+		i = s->next;
+	}
+	return NONE;
+}
+
+void *emu_map_lookup(struct emu_map *m, const void *key)
+{
+	uint32_t h = key_hash(key, m->key_size);
+	uint32_t i = find(m, key, h);
+
+	if (i == NONE)
+		return NULL;
+	slot(m, i)->ref = 1;
+	return slot_val(m, i);
+}
+
+static void unlink_slot(struct emu_map *m, uint32_t idx)
+{
+	struct slot_hdr *s = slot(m, idx);
+	uint32_t *pp = &m->buckets[s->hash & (m->nbuckets - 1)];
+
+	while (*pp && *pp != idx + 1)
+		pp = &slot(m, *pp - 1)->next;
+	if (*pp)
+		*pp = s->next;
+	s->live = 0;
+	s->next = m->free_head == NONE ? 0 : m->free_head + 1;
+	m->free_head = idx;
+	m->count--;
+}
+
+/* CLOCK: the first live slot whose access bit is clear goes. */
+static void evict_one(struct emu_map *m)
+{
+	uint32_t n;
+
+	for (n = 0; n < 2 * m->used + 1; n++) {
+		uint32_t i = m->hand;
+		struct slot_hdr *s = slot(m, i);
+
+		m->hand = (m->hand + 1) % m->used;
+		if (!s->live)
+			continue;
+		if (s->ref) {
+			s->ref = 0;
+			continue;
+		}
+		unlink_slot(m, i);
+		m->evictions++;
+		return;
+	}
+}
+
+long emu_map_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
+{
+	uint32_t h = key_hash(key, m->key_size);
+	uint32_t i = find(m, key, h), b;
+	struct slot_hdr *s;
+
+	if (flags > EMU_EXIST)
+		return -EINVAL;
+	if (i != NONE) {
+		if (flags == EMU_NOEXIST)
+			return -EEXIST;
+		memcpy(slot_val(m, i), value, m->value_size);
+		slot(m, i)->ref = 1;
+		return 0;
+	}
+	if (flags == EMU_EXIST)
+		return -ENOENT;
+	if (m->count >= m->max_entries) {
+		if (!m->lru)
+			return -E2BIG;
+		evict_one(m);
+	}
+	if (m->free_head != NONE) {
+		i = m->free_head;
+		s = slot(m, i);
+		m->free_head = s->next ? s->next - 1 : NONE;
+	} else {
+		i = m->used++;
+		s = slot(m, i);
+	}
+	memcpy(slot_key(m, i), key, m->key_size);
+	memcpy(slot_val(m, i), value, m->value_size);
+	b = h & (m->nbuckets - 1);
+	s->hash = h;
+	s->live = 1;
+	s->ref = 1; /* a new entry survives at least one pass of the hand */
+	s->next = m->buckets[b];
+	m->buckets[b] = i + 1;
+	m->count++;
+	return 0;
+}
+
+long emu_map_delete(struct emu_map *m, const void *key)
+{
+	uint32_t h = key_hash(key, m->key_size);
+	uint32_t i = find(m, key, h);
+
+	if (i == NONE)
+		return -ENOENT;
+	unlink_slot(m, i);
+	return 0;
+}
+
+int emu_map_next(const struct emu_map *m, uint32_t *pos, const void **key, void **value)
+{
+	uint32_t i;
+
+	for (i = *pos; i < m->used; i++) {
+		if (slot(m, i)->live) {
+			*key = slot_key(m, i);
+			*value = slot_val(m, i);
+			*pos = i + 1;
+			return (int)i;
+		}
+	}
+	*pos = m->used;
+	return -1;
+}
+
+size_t emu_map_bytes(const struct emu_map *m)
+{
+	return (size_t)m->nbuckets * sizeof(uint32_t) + (size_t)m->max_entries * m->stride;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * output.h - what people and programs read: per-packet records (JSON Lines
+ * or CSV), the connection table built from connections_map, the five maps
+ * as text, and the summary. Shared by linkquic-replay and linkquic-live so
+ * that both print exactly the same thing for the same state.
+ */
+#ifndef LQ_OUTPUT_H
+#define LQ_OUTPUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "classify.h"
+
+enum lq_format {
+	LQ_FMT_TABLE = 0,
+	LQ_FMT_JSONL = 1,
+	LQ_FMT_CSV = 2,
+};
+
+const char *lq_verdict_name(unsigned v);
+const char *lq_reason_name(unsigned r); /* NULL for none */
+const char *lq_event_name(unsigned e);	/* NULL for none */
+const char *lq_type_name(unsigned t);	/* NULL for none */
+const char *lq_dir_name(unsigned d);	/* NULL for unknown */
+/* Human name of a version: "v1", "draft-29", "Q046", ... */
+const char *lq_version_name(uint32_t v, char *buf, size_t n);
+
+/* "198.18.0.1" or "2001:db8::1" */
+char *lq_fmt_ip(const struct lq_ip *ip, char *buf, size_t n);
+/* "198.18.0.1:443" or "[2001:db8::1]:443" */
+char *lq_fmt_ep(const struct lq_endpoint *ep, char *buf, size_t n);
+char *lq_fmt_cid(const struct lq_cid *cid, char *buf, size_t n);
+
+/* Extra per-record context: live mode names the interface. */
+struct lq_rec_ctx {
+	uint64_t frame;	    /* 1-based index in the input */
+	const char *iface;  /* NULL in replay */
+};
+
+void lq_print_record_header(FILE *f, enum lq_format fmt, int live);
+void lq_print_record(FILE *f, enum lq_format fmt, const struct lq_rec_ctx *ctx,
+		     const struct lq_result *r);
+
+struct lq_stats {
+	uint64_t frames;
+	uint64_t verdicts[LQ_V__COUNT];
+	uint64_t reasons[LQ_R__COUNT];
+	uint64_t events[LQ_E__COUNT];
+	uint64_t drops;
+	uint64_t first_ts, last_ts;
+};
+
+void lq_stats_add(struct lq_stats *s, const struct lq_result *r);
+void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *maps);
+
+/* Classic hex dump, 16 bytes a line, each line indented. */
+void lq_hexdump(FILE *f, const uint8_t *p, size_t n);
+
+/* One row per connection (label) from connections_map, with its paths. */
+void lq_print_conn_table(FILE *f, const struct lq_maps *maps);
+/* The five maps, entries sorted by key, one line each. */
+void lq_print_maps(FILE *f, const struct lq_maps *maps);
+
+#endif
