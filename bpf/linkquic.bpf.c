@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * linkquic.bpf.c - thin XDP and tc hooks around the shared classifier.
+ *
+ * Each hook takes the frame from its context, calls lq_process() from
+ * parser/ (the same code linkquic-replay runs in user space), counts the
+ * verdict, reports a record to user space and maps the action to the hook's
+ * return code. Nothing is dropped unless the loader enabled enforcement.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "../parser/lq_scratch.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* ---- settings, written through the skeleton before load ------------------ */
+
+const volatile struct lq_config lq_cfg = {
+	.idle_ns = LQ_DEF_IDLE_NS,
+	.probe_min = 1200,
+	.strong_cid = LQ_DEF_STRONG_CID,
+};
+const volatile __u32 lq_enforce = 0;	/* 1: drop what the classifier says to drop */
+const volatile __u32 lq_test_clock = 0; /* 1: the clock is lq_clock_ns, set by a harness */
+
+/* The harness's clock (replaying a capture through bpf_prog_test_run). */
+__u64 lq_clock_ns = 0;
+
+/* ---- the five maps (sizes set by the loader) ------------------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LQ_DEF_CONNS);
+	__type(key, struct lq_path_key);
+	__type(value, struct lq_path_val);
+} connections_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LQ_DEF_DCIDS);
+	__type(key, struct lq_cid);
+	__type(value, struct lq_cid_val);
+} dcids_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LQ_DEF_DESTS);
+	__type(key, struct lq_endpoint);
+	__type(value, struct lq_dest_val);
+} dest_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LQ_DEF_SIPS);
+	__type(key, struct lq_sip_key);
+	__type(value, struct lq_anchor);
+} sip_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LQ_DEF_PENDING);
+	__type(key, struct lq_path_key);
+	__type(value, struct lq_pending_val);
+} potential_quic SEC(".maps");
+
+/* ---- reporting --------------------------------------------------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} lq_records SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lq_counters);
+} lq_stats SEC(".maps");
+
+/* Per-packet scratch: the parsed packet, the result and temporaries. */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lq_scratch);
+} lq_scratch SEC(".maps");
+
+/* The classifier, bound to the maps above. */
+#include "lq_bpf_shim.h"
+#include "../parser/linkquic.h"
+
+static __always_inline __u64 lq_now(void)
+{
+	if (lq_test_clock)
+		return lq_clock_ns;
+	return bpf_ktime_get_ns();
+}
+
+static __always_inline int lq_notable(const struct lq_result *r)
+{
+	return r->event != LQ_E_NONE || r->verdict == LQ_V_GARBAGE || r->verdict == LQ_V_PENDING;
+}
+
+/* Phase 2 of the classifier as a global function: the verifier checks it
+ * once, on its own, instead of once per path through the parser. */
+__noinline int lq_track_global(struct lq_scratch *s)
+{
+	if (!s)
+		return LQ_ACT_PASS;
+	return lq_track_frame((const struct lq_config *)&lq_cfg, s);
+}
+
+/* Runs the classifier on [data, data_end); returns the action. */
+static __always_inline __u8 lq_run(void *data, void *data_end, __u32 len, __u8 hook,
+				   __u32 ifindex)
+{
+	struct lq_scratch *s;
+	struct lq_counters *c;
+	struct lq_buf buf;
+	__u32 zero = 0;
+	__u16 proto = 0;
+	int l3;
+	__u8 act = LQ_ACT_PASS;
+
+	s = bpf_map_lookup_elem(&lq_scratch, &zero);
+	c = bpf_map_lookup_elem(&lq_stats, &zero);
+	if (!s || !c)
+		return LQ_ACT_PASS;
+	buf.data = data;
+	buf.end = data_end;
+	buf.len = len;
+	buf.qoff = 0;
+	buf.cap = 0;
+	l3 = lq_parse_eth(&buf, &proto);
+	if (l3 < 0) {
+		l3 = 0;
+		proto = 0;
+	}
+	if (lq_parse_frame(&buf, (__u32)l3, proto, lq_now(), s))
+		act = (__u8)lq_track_global(s);
+	if (!lq_enforce)
+		act = LQ_ACT_PASS;
+	s->res.action = act;
+	s->res.hook = hook;
+	s->res.ifindex = ifindex;
+
+	lq_counters_add(c, &s->res);
+	if ((lq_cfg.flags & LQ_CF_REPORT_ALL) || lq_notable(&s->res)) {
+		if (bpf_ringbuf_output(&lq_records, &s->res, sizeof(s->res), 0))
+			c->lost++;
+	}
+	return act;
+}
+
+SEC("xdp")
+int lq_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 len = ctx->data_end - ctx->data;
+
+	if (lq_run(data, data_end, len, LQ_HOOK_XDP, ctx->ingress_ifindex) == LQ_ACT_DROP)
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
+static __always_inline int lq_tc(struct __sk_buff *skb, __u8 hook)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 len = skb->data_end - skb->data;
+
+	if (lq_run(data, data_end, len, hook, skb->ifindex) == LQ_ACT_DROP)
+		return TC_ACT_SHOT;
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int lq_tc_in(struct __sk_buff *skb)
+{
+	return lq_tc(skb, LQ_HOOK_TC_IN);
+}
+
+SEC("tc")
+int lq_tc_out(struct __sk_buff *skb)
+{
+	return lq_tc(skb, LQ_HOOK_TC_OUT);
+}

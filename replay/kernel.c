@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "kernel.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "linkquic.skel.h"
+
+static int lq_verbose;
+
+/* libbpf speaks only with -v; otherwise our own one-line messages say what
+ * failed (and the verifier's log is printed when a program is refused). */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	if (!lq_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int lq_kernel_check_caps(const char *tool)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	uint64_t eff;
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		return 0; /* cannot tell: let the kernel decide */
+	eff = (uint64_t)d[0].effective | ((uint64_t)d[1].effective << 32);
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return 0;
+	if ((eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_NET_ADMIN)))
+		return 0;
+	fprintf(stderr, "%s: loading BPF programs needs root (or CAP_BPF and CAP_NET_ADMIN): "
+			"Operation not permitted\n", tool);
+	return -EPERM;
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	struct lq_kernel *k = ctx;
+	struct lq_result r;
+
+	if (size < sizeof(r))
+		return 0;
+	memcpy(&r, data, sizeof(r));
+	k->records++;
+	if (k->on_record) {
+		k->on_record(k->on_record_ctx, &r);
+	} else {
+		k->last = r;
+		k->have_last = 1;
+	}
+	return 0;
+}
+
+/* The tail of a verifier log, where the reason is. */
+static void print_log_tail(const char *log)
+{
+	size_t n = strlen(log);
+	const char *p = n > 6000 ? log + n - 6000 : log;
+
+	if (!n)
+		return;
+	fprintf(stderr, "--- verifier log (end) ---\n%s%s--- end of verifier log ---\n",
+		p == log ? "" : "...\n", p);
+}
+
+int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
+{
+	static char log[1 << 20];
+	struct bpf_program *prog;
+	int err;
+
+	memset(k, 0, sizeof(*k));
+	lq_verbose = o->verbose;
+	libbpf_set_print(libbpf_print);
+	k->on_record = o->on_record;
+	k->on_record_ctx = o->on_record_ctx;
+	k->test_clock = o->test_clock;
+
+	k->skel = linkquic_bpf__open();
+	if (!k->skel) {
+		err = -errno;
+		fprintf(stderr, "linkquic: cannot open the BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	k->skel->rodata->lq_cfg = o->cfg;
+	k->skel->rodata->lq_enforce = o->enforce ? 1 : 0;
+	k->skel->rodata->lq_test_clock = o->test_clock ? 1 : 0;
+	bpf_map__set_max_entries(k->skel->maps.connections_map, o->sizes.conns);
+	bpf_map__set_max_entries(k->skel->maps.dcids_map, o->sizes.dcids);
+	bpf_map__set_max_entries(k->skel->maps.dest_map, o->sizes.dest);
+	bpf_map__set_max_entries(k->skel->maps.sip_map, o->sizes.sip);
+	bpf_map__set_max_entries(k->skel->maps.potential_quic, o->sizes.pending);
+	bpf_object__for_each_program(prog, k->skel->obj)
+	{
+		bpf_program__set_log_buf(prog, log, sizeof(log));
+	}
+	log[0] = 0;
+	err = linkquic_bpf__load(k->skel);
+	if (err) {
+		fprintf(stderr, "linkquic: the kernel refused the BPF programs: %s (%d)\n",
+			strerror(-err), err);
+		print_log_tail(log);
+		lq_kernel_close(k);
+		return err;
+	}
+	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.lq_records), on_ringbuf, k, NULL);
+	if (!k->rb) {
+		err = -errno;
+		fprintf(stderr, "linkquic: cannot map the ring buffer: %s\n", strerror(-err));
+		lq_kernel_close(k);
+		return err;
+	}
+	return 0;
+}
+
+void lq_kernel_close(struct lq_kernel *k)
+{
+	ring_buffer__free(k->rb);
+	k->rb = NULL;
+	linkquic_bpf__destroy(k->skel);
+	k->skel = NULL;
+}
+
+int lq_kernel_prog_fd(struct lq_kernel *k, const char *which)
+{
+	if (!strcmp(which, "xdp"))
+		return bpf_program__fd(k->skel->progs.lq_xdp);
+	if (!strcmp(which, "tc_in"))
+		return bpf_program__fd(k->skel->progs.lq_tc_in);
+	return bpf_program__fd(k->skel->progs.lq_tc_out);
+}
+
+int lq_kernel_test_run(struct lq_kernel *k, const uint8_t *frame, uint32_t len, uint64_t ts,
+		       struct lq_result *res)
+{
+	uint8_t buf[LQ_TEST_RUN_MAX];
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	/* test runs need a whole Ethernet header: pad a runt with zeros (an
+	 * ethertype of 0 is "not IP" for both sides) */
+	if (len > LQ_TEST_RUN_MAX)
+		len = LQ_TEST_RUN_MAX;
+	memcpy(buf, frame, len);
+	if (len < 14) {
+		memset(buf + len, 0, 14 - len);
+		len = 14;
+	}
+	opts.data_in = buf;
+	opts.data_size_in = len;
+	opts.repeat = 1;
+	k->skel->bss->lq_clock_ns = ts;
+	k->have_last = 0;
+	err = bpf_prog_test_run_opts(bpf_program__fd(k->skel->progs.lq_xdp), &opts);
+	if (err)
+		return -errno;
+	ring_buffer__consume(k->rb);
+	if (!k->have_last)
+		return -ENOMSG; /* the program reported nothing */
+	*res = k->last;
+	return 0;
+}
+
+int lq_kernel_poll(struct lq_kernel *k, int timeout_ms)
+{
+	return ring_buffer__poll(k->rb, timeout_ms);
+}
+
+static int copy_map(int fd, struct emu_map *dst)
+{
+	uint8_t key[64], next[64], val[256];
+	void *prev = NULL;
+	int err;
+
+	if (dst->key_size > sizeof(key) || dst->value_size > sizeof(val))
+		return -E2BIG;
+	while ((err = bpf_map_get_next_key(fd, prev, next)) == 0) {
+		memcpy(key, next, dst->key_size);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, val))
+			continue; /* gone meanwhile */
+		emu_map_update(dst, key, val, EMU_ANY);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out)
+{
+	struct lq_map_sizes sz;
+	int err;
+
+	sz.conns = bpf_map__max_entries(k->skel->maps.connections_map);
+	sz.dcids = bpf_map__max_entries(k->skel->maps.dcids_map);
+	sz.dest = bpf_map__max_entries(k->skel->maps.dest_map);
+	sz.sip = bpf_map__max_entries(k->skel->maps.sip_map);
+	sz.pending = bpf_map__max_entries(k->skel->maps.potential_quic);
+	err = lq_maps_init(out, &sz);
+	if (err)
+		return err;
+	if ((err = copy_map(bpf_map__fd(k->skel->maps.connections_map), &out->conns)) ||
+	    (err = copy_map(bpf_map__fd(k->skel->maps.dcids_map), &out->dcids)) ||
+	    (err = copy_map(bpf_map__fd(k->skel->maps.dest_map), &out->dest)) ||
+	    (err = copy_map(bpf_map__fd(k->skel->maps.sip_map), &out->sip)) ||
+	    (err = copy_map(bpf_map__fd(k->skel->maps.potential_quic), &out->pending))) {
+		lq_maps_free(out);
+		return err;
+	}
+	return 0;
+}
+
+int lq_kernel_counters(struct lq_kernel *k, struct lq_counters *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	unsigned j;
+	struct lq_counters *v;
+	uint32_t zero = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu <= 0)
+		return ncpu;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.lq_stats), &zero, v)) {
+		free(v);
+		return -errno;
+	}
+	for (i = 0; i < ncpu; i++) {
+		const uint64_t *src = (const uint64_t *)&v[i];
+		uint64_t *dst = (uint64_t *)out;
+
+		for (j = 0; j < sizeof(*out) / sizeof(uint64_t); j++)
+			dst[j] += src[j];
+	}
+	free(v);
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * kernel.h - loading the BPF programs and talking to them: settings and map
+ * sizes before load, frames through bpf_prog_test_run with the capture's
+ * clock, records from the ring buffer, maps and counters back into user
+ * space. Used by linkquic-replay (--kernel, --compare) and linkquic-live.
+ */
+#ifndef LQ_KERNEL_H
+#define LQ_KERNEL_H
+
+#include <stdint.h>
+
+#include "classify.h"
+
+struct linkquic_bpf;
+struct ring_buffer;
+
+/* Largest frame bpf_prog_test_run takes for XDP here (one page minus head
+ * and tail room); longer frames are cut to this in --kernel and --compare. */
+#define LQ_TEST_RUN_MAX 3500
+
+typedef void (*lq_record_fn)(void *ctx, const struct lq_result *r);
+
+struct lq_kernel {
+	struct linkquic_bpf *skel;
+	struct ring_buffer *rb;
+	lq_record_fn on_record;
+	void *on_record_ctx;
+	int test_clock;
+	/* test-run mode: the record of the last frame */
+	struct lq_result last;
+	int have_last;
+	uint64_t records;
+};
+
+struct lq_kernel_opts {
+	struct lq_config cfg;
+	struct lq_map_sizes sizes;
+	int test_clock;	 /* replaying: the clock is set per frame */
+	int enforce;	 /* let the programs drop what the classifier says */
+	int verbose;	 /* show libbpf's messages */
+	lq_record_fn on_record; /* live: called for each record (NULL in test runs) */
+	void *on_record_ctx;
+};
+
+/* Opens, configures and loads the programs. On failure prints one line (and
+ * the verifier's log when the kernel rejected a program), returns -errno. */
+int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o);
+void lq_kernel_close(struct lq_kernel *k);
+
+/* Runs one Ethernet frame through the XDP program at time ts (ns) and
+ * returns its record in *res. */
+int lq_kernel_test_run(struct lq_kernel *k, const uint8_t *frame, uint32_t len, uint64_t ts,
+		       struct lq_result *res);
+
+/* Delivers pending ring buffer records to on_record; returns how many. */
+int lq_kernel_poll(struct lq_kernel *k, int timeout_ms);
+
+/* Copies the five maps into emulated maps (initialised here with the same
+ * sizes), so that printing and comparing work on one representation. */
+int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out);
+/* Sums the per-CPU counters. */
+int lq_kernel_counters(struct lq_kernel *k, struct lq_counters *out);
+
+int lq_kernel_prog_fd(struct lq_kernel *k, const char *which); /* "xdp", "tc_in", "tc_out" */
+
+/* Is the effective user allowed to load BPF? 0, or -EPERM with a message. */
+int lq_kernel_check_caps(const char *tool);
+
+#endif
