@@ -886,8 +886,12 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 	if (!cid_conn || dcid->len < st->cfg->strong_cid)
 		anchor_conn = lq_anchor_pick(st, client, server, srv, rival);
 
-	if (cid_conn && (dcid->len >= st->cfg->strong_cid || cid_conn == anchor_conn)) {
-		/* a known ID on a new 4-tuple: NAT rebinding */
+	/* A known ID on a new 4-tuple: NAT rebinding. A short one counts only
+	 * when the client's own address also names that connection: the
+	 * server-wide anchor would confirm any lucky byte. */
+	if (cid_conn && (dcid->len >= st->cfg->strong_cid ||
+			 (cid_conn == anchor_conn && (st->w->origin == LQ_LINK_SIP ||
+						      st->w->origin == LQ_LINK_CLIENT)))) {
 		lq_link_path(st, cid_conn,
 			     dir, dir == LQ_C2S ? lq_lens(dcid->len, peer_len) : lq_lens(peer_len, dcid->len),
 			     0);
