@@ -200,7 +200,9 @@ long emu_map_update(struct emu_map *m, const void *key, const void *value, uint6
 	b = h & (m->nbuckets - 1);
 	s->hash = h;
 	s->live = 1;
-	s->ref = 1; /* a new entry survives at least one pass of the hand */
+	/* not referenced yet: it usually sits where the hand just evicted, so it
+	 * is the last the hand reaches, and its first use will mark it */
+	s->ref = 0;
 	s->next = m->buckets[b];
 	m->buckets[b] = i + 1;
 	m->count++;
