@@ -148,6 +148,12 @@ int lq_kernel_prog_fd(struct lq_kernel *k, const char *which)
 int lq_kernel_test_run(struct lq_kernel *k, const uint8_t *frame, uint32_t len, uint64_t ts,
 		       struct lq_result *res)
 {
+	return lq_kernel_test_run_fd(k, bpf_program__fd(k->skel->progs.lq_xdp), frame, len, ts, res);
+}
+
+int lq_kernel_test_run_fd(struct lq_kernel *k, int prog_fd, const uint8_t *frame, uint32_t len,
+			  uint64_t ts, struct lq_result *res)
+{
 	uint8_t buf[LQ_TEST_RUN_MAX];
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	int err;
@@ -166,7 +172,7 @@ int lq_kernel_test_run(struct lq_kernel *k, const uint8_t *frame, uint32_t len, 
 	opts.repeat = 1;
 	k->skel->bss->lq_clock_ns = ts;
 	k->have_last = 0;
-	err = bpf_prog_test_run_opts(bpf_program__fd(k->skel->progs.lq_xdp), &opts);
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
 	if (err)
 		return -errno;
 	ring_buffer__consume(k->rb);
@@ -197,6 +203,24 @@ static int copy_map(int fd, struct emu_map *dst)
 		emu_map_update(dst, key, val, EMU_ANY);
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+static void clear_map(int fd)
+{
+	uint8_t key[64];
+
+	while (bpf_map_get_next_key(fd, NULL, key) == 0)
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+void lq_kernel_clear_maps(struct lq_kernel *k)
+{
+	clear_map(bpf_map__fd(k->skel->maps.connections_map));
+	clear_map(bpf_map__fd(k->skel->maps.dcids_map));
+	clear_map(bpf_map__fd(k->skel->maps.dest_map));
+	clear_map(bpf_map__fd(k->skel->maps.sip_map));
+	clear_map(bpf_map__fd(k->skel->maps.potential_quic));
 }
 
 int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out)

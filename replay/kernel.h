@@ -53,6 +53,12 @@ void lq_kernel_close(struct lq_kernel *k);
 int lq_kernel_test_run(struct lq_kernel *k, const uint8_t *frame, uint32_t len, uint64_t ts,
 		       struct lq_result *res);
 
+/* The same through any of the programs (lq_kernel_prog_fd()). */
+int lq_kernel_test_run_fd(struct lq_kernel *k, int prog_fd, const uint8_t *frame, uint32_t len,
+			  uint64_t ts, struct lq_result *res);
+/* Deletes every entry of the five maps. */
+void lq_kernel_clear_maps(struct lq_kernel *k);
+
 /* Delivers pending ring buffer records to on_record; returns how many. */
 int lq_kernel_poll(struct lq_kernel *k, int timeout_ms);
 

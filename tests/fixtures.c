@@ -1,0 +1,833 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * fixtures.c - scenarios of hand-built frames and what each frame must get.
+ * Every seed defect listed in the classifier issue has a case named after
+ * it; the other cases prove one linking rule each.
+ */
+#include "fixtures.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pkt.h"
+
+#define ANY (-2)
+#define NONE (-1)
+
+struct fx {
+	const struct fx_runner *r;
+	const char *cname;
+	uint64_t now;
+	uint64_t label[32];
+	int failures;
+	int step;
+	uint8_t frame[PKT_MAX];
+	uint8_t pl[PKT_MAX];
+};
+
+/* What a frame must get. conn: label group, NONE for no label. */
+struct want {
+	int verdict;
+	int conn;
+	int event;
+	int reason;
+	int types;	/* bitmask of (1 << enum lq_ptype), 0: not checked */
+	int npackets;	/* 0: not checked */
+	int flags;	/* LQ_RF_* bits that must be set */
+	uint32_t version; /* 0: not checked */
+};
+
+static struct want Q(int g)
+{
+	return (struct want){ LQ_V_QUIC, g, LQ_E_NONE, 0, 0, 0, 0, 0 };
+}
+
+static struct want QE(int g, int event)
+{
+	return (struct want){ LQ_V_QUIC, g, event, 0, 0, 0, 0, 0 };
+}
+
+static struct want NQ(int verdict)
+{
+	return (struct want){ verdict, NONE, LQ_E_NONE, 0, 0, 0, 0, 0 };
+}
+
+static struct want G(int reason)
+{
+	return (struct want){ LQ_V_GARBAGE, NONE, LQ_E_NONE, reason, 0, 0, 0, 0 };
+}
+
+static struct want P(void)
+{
+	return (struct want){ LQ_V_PENDING, NONE, LQ_E_NONE, 0, 0, 0, 0, 0 };
+}
+
+static void hexdump(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%02x%s", i % 16 ? "" : "      ", p[i],
+			i % 16 == 15 || i + 1 == n ? "\n" : " ");
+}
+
+static const char *vname(int v)
+{
+	static const char *const n[] = { "not_ip", "not_udp", "fragment", "truncated",
+					  "not_quic", "quic",	 "pending",  "garbage" };
+	return v >= 0 && v < 8 ? n[v] : "?";
+}
+
+/* Sends frame[0..len) at the next millisecond and checks the result. */
+static void check(struct fx *f, const char *what, size_t len, struct want w)
+{
+	struct lq_result r;
+	char why[256] = "";
+	int err;
+
+	f->now += 1000000;
+	f->step++;
+	memset(&r, 0, sizeof(r));
+	err = f->r->classify(f->r->ctx, f->frame, (uint32_t)len, f->now, &r);
+	if (err) {
+		snprintf(why, sizeof(why), "classify failed: %d", err);
+	} else if (r.verdict != w.verdict) {
+		snprintf(why, sizeof(why), "verdict: expected %s, actual %s", vname(w.verdict),
+			 vname(r.verdict));
+	} else if (w.conn == NONE && r.conn) {
+		snprintf(why, sizeof(why), "label: expected none, actual %016" PRIx64, r.conn);
+	} else if (w.conn >= 0 && !r.conn) {
+		snprintf(why, sizeof(why), "label: expected group %d, actual none", w.conn);
+	} else if (w.conn >= 0 && f->label[w.conn] && f->label[w.conn] != r.conn) {
+		snprintf(why, sizeof(why), "label: expected %016" PRIx64 " (group %d), actual %016" PRIx64,
+			 f->label[w.conn], w.conn, r.conn);
+	} else if (w.event != ANY && r.event != w.event) {
+		snprintf(why, sizeof(why), "event: expected %d, actual %d", w.event, r.event);
+	} else if (r.reason != w.reason) {
+		snprintf(why, sizeof(why), "reason: expected %d, actual %d", w.reason, r.reason);
+	} else if (w.types && r.types != w.types) {
+		snprintf(why, sizeof(why), "types: expected 0x%x, actual 0x%x", w.types, r.types);
+	} else if (w.npackets && r.npackets != w.npackets) {
+		snprintf(why, sizeof(why), "packets: expected %d, actual %d", w.npackets, r.npackets);
+	} else if ((r.flags & w.flags) != w.flags) {
+		snprintf(why, sizeof(why), "flags: expected 0x%x set, actual 0x%x", w.flags, r.flags);
+	} else if (w.version && r.version != w.version) {
+		snprintf(why, sizeof(why), "version: expected 0x%08x, actual 0x%08x", w.version,
+			 r.version);
+	}
+	if (!why[0] && w.conn >= 0) {
+		int g;
+
+		/* a new group must not reuse another group's label */
+		for (g = 0; g < 32 && !f->label[w.conn]; g++) {
+			if (g != w.conn && f->label[g] == r.conn) {
+				snprintf(why, sizeof(why),
+					 "label: group %d got %016" PRIx64 ", already group %d's (a merge)",
+					 w.conn, r.conn, g);
+				break;
+			}
+		}
+		if (!why[0])
+			f->label[w.conn] = r.conn;
+	}
+	if (why[0]) {
+		f->failures++;
+		fprintf(stderr, "  FAIL [%s] %s / step %d (%s): %s\n", f->r->name, f->cname, f->step,
+			what, why);
+		fprintf(stderr, "    result: verdict=%s conn=%016" PRIx64 " event=%d reason=%d dir=%d "
+				"types=0x%x packets=%d flags=0x%x\n",
+			vname(r.verdict), r.conn, r.event, r.reason, r.dir, r.types, r.npackets, r.flags);
+		fprintf(stderr, "    frame (%zu bytes):\n", len);
+		hexdump(f->frame, len);
+	}
+}
+
+static void send(struct fx *f, const char *what, const struct pkt_ep *src, const struct pkt_ep *dst,
+		 size_t plen, const struct pkt_opts *o, struct want w)
+{
+	size_t len = pkt_frame(f->frame, src, dst, f->pl, plen, o);
+
+	check(f, what, len, w);
+}
+
+static void sleep_s(struct fx *f, unsigned s)
+{
+	f->now += (uint64_t)s * 1000000000ULL;
+}
+
+/* ---- one connection --------------------------------------------------------- */
+
+#define V1 0x00000001u
+#define V2 0x6b3343cfu
+#define V2DRAFT 0x709a50c4u
+#define GREASE 0x1a2a3a4au
+
+struct conn {
+	struct pkt_ep cli, srv;
+	struct pkt_cid odcid, ccid, scid;
+	uint32_t v;
+	const struct pkt_opts *o;
+};
+
+static void conn_init(struct conn *c, const char *cip, uint16_t cport, const char *sip,
+		      uint16_t sport, uint8_t clen, uint8_t slen, uint32_t seed)
+{
+	memset(c, 0, sizeof(*c));
+	c->cli.ip = cip;
+	c->cli.port = cport;
+	c->srv.ip = sip;
+	c->srv.port = sport;
+	c->odcid = pkt_cid(8, seed * 16 + 1);
+	c->ccid = pkt_cid(clen, seed * 16 + 2);
+	c->scid = pkt_cid(slen, seed * 16 + 3);
+	c->v = V1;
+}
+
+/* wire type bits: v2 and its later draft renumbered them (RFC 9369 §3.2) */
+static uint8_t tb(const struct conn *c, int t)
+{
+	int v2 = c->v == V2 || c->v == V2DRAFT;
+
+	return (uint8_t)(v2 ? (t + 1) & 3 : t); /* t: 0 Initial, 1 0-RTT, 2 Handshake */
+}
+
+static size_t client_initial_pl(struct fx *f, const struct conn *c, const struct pkt_cid *dcid,
+				size_t token)
+{
+	size_t n = quic_long(f->pl, tb(c, 0), c->v, dcid, &c->ccid, token, 1000, 1);
+
+	return quic_pad(f->pl, n, 1200);
+}
+
+static void client_initial(struct fx *f, struct conn *c, struct want w)
+{
+	send(f, "client Initial", &c->cli, &c->srv, client_initial_pl(f, c, &c->odcid, 0), c->o, w);
+}
+
+/* server Initial + Handshake, coalesced */
+static void server_initial(struct fx *f, struct conn *c, struct want w)
+{
+	size_t n = quic_long(f->pl, tb(c, 0), c->v, &c->ccid, &c->scid, 0, 120, 1);
+
+	n += quic_long(f->pl + n, tb(c, 2), c->v, &c->ccid, &c->scid, (size_t)-1, 900, 1);
+	send(f, "server Initial+Handshake", &c->srv, &c->cli, n, c->o, w);
+}
+
+/* client Handshake + 1-RTT, coalesced */
+static void client_finished(struct fx *f, struct conn *c, struct want w)
+{
+	size_t n = quic_long(f->pl, tb(c, 2), c->v, &c->scid, &c->ccid, (size_t)-1, 60, 1);
+
+	n += quic_short(f->pl + n, &c->scid, 40, 1);
+	send(f, "client Handshake+1-RTT", &c->cli, &c->srv, n, c->o, w);
+}
+
+static void c2s(struct fx *f, struct conn *c, size_t size, struct want w)
+{
+	size_t hdr = 1 + (size_t)c->scid.len, n = quic_short(f->pl, &c->scid, size > hdr ? size - hdr : 0, 1);
+
+	send(f, "client 1-RTT", &c->cli, &c->srv, n, c->o, w);
+}
+
+static void s2c(struct fx *f, struct conn *c, size_t size, struct want w)
+{
+	size_t hdr = 1 + (size_t)c->ccid.len, n = quic_short(f->pl, &c->ccid, size > hdr ? size - hdr : 0, 1);
+
+	send(f, "server 1-RTT", &c->srv, &c->cli, n, c->o, w);
+}
+
+/* A whole handshake and two 1-RTT packets each way, all in group g. */
+static void handshake(struct fx *f, struct conn *c, int g)
+{
+	client_initial(f, c, QE(g, LQ_E_NEW_CONN));
+	server_initial(f, c, Q(g));
+	client_finished(f, c, Q(g));
+	s2c(f, c, 900, Q(g));
+	c2s(f, c, 50, Q(g));
+	s2c(f, c, 1300, Q(g));
+	c2s(f, c, 45, Q(g));
+}
+
+/* ---- cases -------------------------------------------------------------------- */
+
+static void both_directions(struct fx *f)
+{
+	struct conn c;
+
+	conn_init(&c, "198.18.0.10", 50000, "198.18.1.1", 443, 8, 8, 1);
+	handshake(f, &c, 0);
+	s2c(f, &c, 1200, Q(0));
+	c2s(f, &c, 60, Q(0));
+}
+
+static void versions(struct fx *f)
+{
+	static const uint32_t vs[] = { V1, V2, V2DRAFT, 0xff020000, 0xff00001d, 0xff000017,
+				       0xfaceb002, 0x54303531 /* T051 */, 0x51303530 /* Q050 */ };
+	struct conn c;
+	struct want w;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		conn_init(&c, "198.18.0.20", (uint16_t)(50000 + i), "198.18.1.1", 443, 8, 8,
+			  (uint32_t)(10 + i));
+		c.v = vs[i];
+		w = QE((int)i, LQ_E_NEW_CONN);
+		w.version = vs[i];
+		w.types = 1 << LQ_PT_INITIAL;
+		client_initial(f, &c, w);
+		w = Q((int)i);
+		w.version = vs[i];
+		w.types = (1 << LQ_PT_INITIAL) | (1 << LQ_PT_HANDSHAKE);
+		w.npackets = 2;
+		server_initial(f, &c, w);
+		client_finished(f, &c, Q((int)i));
+		s2c(f, &c, 300, Q((int)i));
+	}
+	/* a version nobody knows, to the known server: garbage; elsewhere: not QUIC */
+	conn_init(&c, "198.18.0.21", 40000, "198.18.1.1", 443, 8, 8, 30);
+	n = quic_pad(f->pl, quic_long(f->pl, 0, 0x12345678, &c.odcid, &c.ccid, 0, 1000, 1), 1200);
+	send(f, "unknown version to a QUIC server", &c.cli, &c.srv, n, NULL,
+	     G(LQ_R_UNKNOWN_VERSION));
+	c.srv.ip = "198.18.5.5";
+	send(f, "unknown version elsewhere", &c.cli, &c.srv, n, NULL, NQ(LQ_V_NOT_QUIC));
+}
+
+static void grease_then_vn(struct fx *f)
+{
+	static const uint32_t offered[] = { V1, V2 };
+	struct conn c;
+	struct pkt_cid new_odcid = pkt_cid(8, 999);
+	size_t n;
+
+	conn_init(&c, "198.18.0.11", 50001, "198.18.1.1", 443, 8, 8, 2);
+	c.v = GREASE; /* forces version negotiation (RFC 9000 §15) */
+	client_initial(f, &c, QE(0, LQ_E_NEW_CONN));
+	n = quic_vn(f->pl, &c.ccid, &c.odcid, offered, 2);
+	send(f, "Version Negotiation", &c.srv, &c.cli, n, NULL, QE(0, LQ_E_VN));
+	c.v = V1;
+	c.odcid = new_odcid; /* the restart may pick a new DCID: same 4-tuple, same connection */
+	client_initial(f, &c, Q(0));
+	server_initial(f, &c, Q(0));
+	client_finished(f, &c, Q(0));
+	s2c(f, &c, 500, Q(0));
+}
+
+static void retry_keeps_label(struct fx *f)
+{
+	struct conn c;
+	struct pkt_cid retry_scid = pkt_cid(8, 777);
+	size_t n;
+
+	conn_init(&c, "198.18.0.12", 50002, "198.18.1.1", 443, 8, 8, 3);
+	client_initial(f, &c, QE(0, LQ_E_NEW_CONN));
+	n = quic_retry(f->pl, V1, &c.ccid, &retry_scid, 32);
+	send(f, "Retry", &c.srv, &c.cli, n, NULL, QE(0, LQ_E_RETRY));
+	n = quic_pad(f->pl, quic_long(f->pl, 0, V1, &retry_scid, &c.ccid, 32, 1000, 1), 1200);
+	send(f, "Initial with the Retry token", &c.cli, &c.srv, n, NULL, Q(0));
+	server_initial(f, &c, Q(0));
+	client_finished(f, &c, Q(0));
+	c2s(f, &c, 80, Q(0));
+}
+
+static void new_handshake_same_tuple(struct fx *f)
+{
+	struct conn a, b;
+
+	conn_init(&a, "198.18.0.13", 50003, "198.18.1.1", 443, 8, 8, 4);
+	handshake(f, &a, 0);
+	b = a;
+	b.odcid = pkt_cid(8, 401);
+	b.ccid = pkt_cid(8, 402);
+	b.scid = pkt_cid(8, 403);
+	handshake(f, &b, 1); /* a new handshake is a new connection */
+}
+
+/* seed defect 1: only version 1 accepted (here: VN, v2 and drafts too) */
+static void defect1_versions(struct fx *f)
+{
+	versions(f);
+}
+
+/* seed defect 2: DCIDs over 17 bytes refused; the limit is 20 */
+static void defect2_twenty_byte_cids(struct fx *f)
+{
+	struct conn c;
+	struct pkt_cid c21 = pkt_cid(21, 5);
+	size_t n;
+
+	conn_init(&c, "198.18.0.14", 50004, "198.18.1.1", 443, 20, 20, 5);
+	c.odcid = pkt_cid(20, 501);
+	handshake(f, &c, 0);
+	c.cli.port = 50104; /* NAT rebinding: same 20-byte DCID from a new port */
+	c2s(f, &c, 60, QE(0, LQ_E_REBINDING));
+	s2c(f, &c, 1200, Q(0));
+	n = quic_pad(f->pl, quic_long(f->pl, 0, V1, &c21, &c.ccid, 0, 1000, 1), 1200);
+	c.cli.port = 50204;
+	send(f, "21-byte DCID", &c.cli, &c.srv, n, NULL, G(LQ_R_CID_TOO_LONG));
+}
+
+/* seed defect 3: a shorter new DCID left stale bytes in the stored key */
+static void defect3_shorter_dcid(struct fx *f)
+{
+	struct conn c;
+
+	conn_init(&c, "198.18.0.15", 50005, "198.18.1.1", 443, 8, 5, 6);
+	c.odcid = pkt_cid(20, 601); /* 20-byte original DCID, then the server's 5-byte ID */
+	handshake(f, &c, 0);
+	c.cli.port = 50105;
+	c2s(f, &c, 70, QE(0, LQ_E_REBINDING)); /* found by the exact 5-byte key */
+	s2c(f, &c, 400, Q(0));
+}
+
+/* seed defect 4: only 48 bytes read, without checking the end */
+static void defect4_whole_header(struct fx *f)
+{
+	struct conn c;
+	struct want w;
+	size_t n, len;
+
+	conn_init(&c, "198.18.0.16", 50006, "198.18.1.1", 443, 20, 20, 7);
+	c.odcid = pkt_cid(20, 701);
+	/* Initial with a 60-byte token: the Length is far past byte 48 */
+	n = quic_pad(f->pl, quic_long(f->pl, 0, V1, &c.odcid, &c.ccid, 60, 1000, 1), 1200);
+	w = QE(0, LQ_E_NEW_CONN);
+	w.types = 1 << LQ_PT_INITIAL;
+	send(f, "Initial, 20-byte CIDs and a token", &c.cli, &c.srv, n, NULL, w);
+	/* Initial + Handshake + 1-RTT in one datagram */
+	n = quic_long(f->pl, 0, V1, &c.ccid, &c.scid, 0, 100, 1);
+	n += quic_long(f->pl + n, 2, V1, &c.ccid, &c.scid, (size_t)-1, 300, 1);
+	n += quic_short(f->pl + n, &c.ccid, 50, 1);
+	w = Q(0);
+	w.types = (1 << LQ_PT_INITIAL) | (1 << LQ_PT_HANDSHAKE) | (1 << LQ_PT_1RTT);
+	w.npackets = 3;
+	w.flags = LQ_RF_COALESCED;
+	send(f, "server Initial+Handshake+1-RTT", &c.srv, &c.cli, n, NULL, w);
+	client_finished(f, &c, Q(0));
+	/* a short header cut by the capture inside its DCID: the path still
+	 * tells, nothing is read past the end */
+	n = quic_short(f->pl, &c.scid, 200, 1);
+	len = pkt_frame(f->frame, &c.cli, &c.srv, f->pl, n, NULL);
+	w = Q(0);
+	w.flags = LQ_RF_CUT;
+	check(f, "1-RTT cut after 10 DCID bytes", len - n + 11, w);
+	/* a Length running past the datagram */
+	n = quic_long(f->pl, 2, V1, &c.scid, &c.ccid, (size_t)-1, 300, 1);
+	f->pl[1 + 4 + 21 + 21] = 0x47; /* Length 0x7ff0 */
+	f->pl[1 + 4 + 21 + 21 + 1] = 0xf0;
+	send(f, "Handshake whose Length overruns", &c.cli, &c.srv, n, NULL,
+	     G(LQ_R_LENGTH_OVERRUN));
+}
+
+/* seed defect 5: IPv4 only, 20-byte IP header assumed, no VLAN, no IPv6 */
+static void defect5_encapsulations(struct fx *f)
+{
+	static const struct pkt_opts opt4 = { .vlan = 1, .ip_options = 3 };
+	static const struct pkt_opts qinq = { .vlan = 2 };
+	static const struct pkt_opts ext6 = { .ext_headers = 1 };
+	struct conn a, b;
+
+	conn_init(&a, "198.18.0.17", 50007, "198.18.1.1", 443, 8, 8, 8);
+	a.o = &opt4;
+	handshake(f, &a, 0);
+	a.o = &qinq;
+	c2s(f, &a, 90, Q(0));
+	s2c(f, &a, 1300, Q(0));
+	conn_init(&b, "2001:db8::17", 50007, "2001:db8:1::1", 443, 8, 8, 9);
+	b.o = &ext6;
+	handshake(f, &b, 1);
+	b.o = &qinq;
+	s2c(f, &b, 700, Q(1));
+}
+
+/* seed defect 6: only the first packet of a datagram parsed, types ignored */
+static void defect6_coalesced(struct fx *f)
+{
+	struct conn c;
+	struct want w;
+	size_t n;
+
+	conn_init(&c, "198.18.0.18", 50008, "198.18.1.1", 443, 8, 8, 11);
+	/* client Initial + 0-RTT */
+	n = quic_long(f->pl, 0, V1, &c.odcid, &c.ccid, 0, 600, 1);
+	n += quic_long(f->pl + n, 1, V1, &c.odcid, &c.ccid, (size_t)-1, 400, 1);
+	n = quic_pad(f->pl, n, 1200);
+	w = QE(0, LQ_E_NEW_CONN);
+	w.types = (1 << LQ_PT_INITIAL) | (1 << LQ_PT_0RTT);
+	w.npackets = 2;
+	send(f, "client Initial+0-RTT", &c.cli, &c.srv, n, NULL, w);
+	w = Q(0);
+	w.types = (1 << LQ_PT_INITIAL) | (1 << LQ_PT_HANDSHAKE);
+	w.npackets = 2;
+	server_initial(f, &c, w);
+	w.types = (1 << LQ_PT_HANDSHAKE) | (1 << LQ_PT_1RTT);
+	client_finished(f, &c, w);
+}
+
+/* seed defect 7: a move to a new address with a new CID never linked, and
+ * the server's packets to the new address dropped */
+static void defect7_address_migration(struct fx *f)
+{
+	struct conn c;
+
+	conn_init(&c, "198.18.0.19", 50009, "198.18.1.1", 443, 8, 8, 12);
+	handshake(f, &c, 0);
+	c.cli.ip = "198.18.0.119";
+	c.cli.port = 41000;
+	c.scid = pkt_cid(8, 1201); /* from NEW_CONNECTION_ID, never seen */
+	c.ccid = pkt_cid(8, 1202);
+	c2s(f, &c, 1200, QE(0, LQ_E_PROBING)); /* PATH_CHALLENGE, padded */
+	s2c(f, &c, 1200, Q(0));		      /* PATH_RESPONSE + challenge */
+	c2s(f, &c, 1200, Q(0));
+	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION)); /* non-probing: moved */
+	s2c(f, &c, 1300, Q(0));
+	c2s(f, &c, 60, Q(0));
+}
+
+/* seed defect 8: a global pending table, one flow's DCID confirming another */
+static void defect8_pending_per_flow(struct fx *f)
+{
+	struct conn c, p1, p2;
+	struct pkt_cid x;
+
+	conn_init(&c, "198.18.0.20", 50010, "198.18.1.1", 443, 8, 8, 13);
+	handshake(f, &c, 0);
+	conn_init(&p1, "198.18.0.50", 7000, "198.18.1.1", 443, 8, 8, 14);
+	conn_init(&p2, "198.18.0.51", 7001, "198.18.1.1", 443, 8, 8, 15);
+	x = p1.scid;
+	c2s(f, &p1, 300, G(LQ_R_UNKNOWN_DCID));
+	c2s(f, &p2, 300, G(LQ_R_UNKNOWN_DCID));
+	p2.scid = x; /* p1's DCID on p2's 4-tuple */
+	c2s(f, &p2, 300, G(LQ_R_UNKNOWN_DCID));
+	s2c(f, &p1, 300, P());
+	c2s(f, &c, 50, Q(0));
+}
+
+/* seed defect 9: a 1-byte DCID prefix linking 1 in 256 unrelated packets */
+static void defect9_short_cid(struct fx *f)
+{
+	struct conn c, junk;
+	char ip[32][20];
+	int i;
+
+	conn_init(&c, "198.18.0.21", 50011, "198.18.1.1", 443, 8, 1, 16);
+	handshake(f, &c, 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(ip[i], sizeof(ip[i]), "198.18.7.%d", i + 1);
+		conn_init(&junk, ip[i], (uint16_t)(30000 + i), "198.18.1.1", 443, 8, 1, 16);
+		/* same first byte as the connection's 1-byte ID */
+		c2s(f, &junk, (size_t)(40 + i * 3), G(LQ_R_UNKNOWN_DCID));
+	}
+	conn_init(&junk, "198.18.7.99", 30099, "198.18.1.1", 443, 8, 1, 16);
+	c2s(f, &junk, 1250, G(LQ_R_UNKNOWN_DCID)); /* probe-sized, still no evidence */
+	c.cli.port = 50111; /* the connection's own NAT rebinding: same client address */
+	c2s(f, &c, 50, QE(0, LQ_E_REBINDING));
+	s2c(f, &c, 1200, Q(0));
+}
+
+/* seed defect 10: nothing expired, full maps refused inserts (the map side
+ * is test_maps' full_lru_evicts_unused) */
+static void defect10_expiry(struct fx *f)
+{
+	struct conn c, m;
+
+	conn_init(&c, "198.18.0.22", 50012, "198.18.1.1", 443, 8, 8, 17);
+	handshake(f, &c, 0);
+	sleep_s(f, 61); /* beyond the 60 s idle timeout */
+	/* a probe from a new address: the dead connection's anchors no longer
+	 * count, so it links to nothing */
+	m = c;
+	m.cli.ip = "198.18.0.122";
+	m.scid = pkt_cid(8, 1701);
+	c2s(f, &m, 1200, G(LQ_R_UNKNOWN_DCID));
+	/* the same DCID on the same 4-tuple resumes the idle path */
+	c2s(f, &c, 80, Q(0));
+	s2c(f, &c, 80, Q(0));
+	sleep_s(f, 61);
+	conn_init(&c, "198.18.0.22", 50012, "198.18.1.1", 443, 8, 8, 19);
+	handshake(f, &c, 1); /* the old 4-tuple starts afresh */
+}
+
+/* seed defect 11: the two directions got different labels */
+static void defect11_both_directions(struct fx *f)
+{
+	both_directions(f);
+}
+
+/* seed defect 12: NEW_CONNECTION_ID rotation on a known 4-tuple unrecorded */
+static void defect12_cid_rotation(struct fx *f)
+{
+	struct conn c;
+
+	conn_init(&c, "198.18.0.24", 50014, "198.18.1.1", 443, 8, 8, 20);
+	handshake(f, &c, 0);
+	c.scid = pkt_cid(8, 2001);
+	c2s(f, &c, 70, QE(0, LQ_E_CID_CHANGE));
+	c2s(f, &c, 70, Q(0));
+	c.ccid = pkt_cid(8, 2002);
+	s2c(f, &c, 900, QE(0, LQ_E_CID_CHANGE));
+	c.cli.port = 50114; /* the rotated ID, known now, links a rebinding */
+	c2s(f, &c, 70, QE(0, LQ_E_REBINDING));
+}
+
+static void ambiguous_never_merged(struct fx *f)
+{
+	struct conn a, b, m;
+
+	conn_init(&a, "198.18.0.25", 50015, "198.18.1.1", 443, 8, 8, 21);
+	conn_init(&b, "198.18.0.26", 50016, "198.18.1.1", 443, 8, 8, 22);
+	handshake(f, &a, 0);
+	handshake(f, &b, 1);
+	conn_init(&m, "198.18.0.125", 41015, "198.18.1.1", 443, 8, 8, 23);
+	c2s(f, &m, 1200, G(LQ_R_UNKNOWN_DCID)); /* a or b moved? no way to tell */
+	s2c(f, &m, 1200, P());
+	c2s(f, &m, 60, G(LQ_R_UNKNOWN_DCID));
+	c2s(f, &a, 50, Q(0));
+	s2c(f, &b, 50, Q(1));
+}
+
+static void preferred_address(struct fx *f)
+{
+	struct conn c;
+
+	conn_init(&c, "198.18.0.27", 50017, "198.18.1.1", 443, 8, 8, 24);
+	handshake(f, &c, 0);
+	c.srv.ip = "198.18.1.2"; /* the server's preferred address */
+	c.srv.port = 4433;
+	c.cli.port = 50117;
+	c.scid = pkt_cid(8, 2401); /* from the preferred_address parameter */
+	c.ccid = pkt_cid(8, 2402);
+	c2s(f, &c, 1200, QE(0, LQ_E_PROBING));
+	s2c(f, &c, 1200, Q(0));
+	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION));
+	s2c(f, &c, 1000, Q(0));
+}
+
+static void multipath_both_paths(struct fx *f)
+{
+	struct conn p1, p2;
+
+	conn_init(&p1, "198.18.0.28", 50018, "198.18.1.1", 443, 8, 8, 25);
+	handshake(f, &p1, 0);
+	p2 = p1;
+	p2.cli.ip = "198.18.0.128";
+	p2.cli.port = 50118;
+	p2.scid = pkt_cid(8, 2501);
+	p2.ccid = pkt_cid(8, 2502);
+	c2s(f, &p2, 1200, QE(0, LQ_E_PROBING));
+	s2c(f, &p2, 1200, Q(0));
+	c2s(f, &p1, 60, Q(0));
+	c2s(f, &p2, 1300, Q(0));
+	s2c(f, &p1, 1300, Q(0));
+	s2c(f, &p2, 1300, Q(0));
+}
+
+static void zero_length_client_cids(struct fx *f)
+{
+	struct conn a, b;
+
+	conn_init(&a, "198.18.0.29", 50019, "198.18.1.1", 443, 0, 8, 26);
+	conn_init(&b, "198.18.0.29", 50020, "198.18.1.1", 443, 0, 8, 27);
+	handshake(f, &a, 0);
+	handshake(f, &b, 1);
+	s2c(f, &a, 300, Q(0)); /* empty DCID: the 4-tuple tells */
+	s2c(f, &b, 300, Q(1));
+	c2s(f, &a, 60, Q(0));
+	/* a port change with an empty DCID has nothing to link it by */
+	a.cli.port = 50119;
+	s2c(f, &a, 300, P());
+}
+
+static void fixed_bit(struct fx *f)
+{
+	struct conn c;
+	struct want w;
+	size_t n;
+
+	conn_init(&c, "198.18.0.30", 50021, "198.18.1.1", 443, 8, 8, 28);
+	handshake(f, &c, 0);
+	n = quic_short(f->pl, &c.scid, 60, 0); /* RFC 9287 grease on a known connection */
+	w = Q(0);
+	w.flags = LQ_RF_FIXED_CLEAR;
+	send(f, "greased 1-RTT", &c.cli, &c.srv, n, NULL, w);
+	conn_init(&c, "198.18.0.31", 50022, "198.18.1.1", 443, 8, 8, 29);
+	n = quic_pad(f->pl, quic_long(f->pl, 0, V1, &c.odcid, &c.ccid, 0, 1000, 0), 1200);
+	send(f, "Initial, fixed bit clear, to a server", &c.cli, &c.srv, n, NULL, G(LQ_R_FIXED_BIT));
+	c.srv.ip = "198.18.5.6";
+	send(f, "the same elsewhere", &c.cli, &c.srv, n, NULL, NQ(LQ_V_NOT_QUIC));
+}
+
+static void not_quic(struct fx *f)
+{
+	static const struct pkt_opts tcp = { .proto = 6 };
+	static const struct pkt_opts frag = { .frag_off = 185 };
+	struct pkt_ep a = { "198.18.0.40", 53000 }, b = { "198.18.0.41", 53 };
+	struct conn c;
+	size_t len;
+
+	memset(f->pl, 0xab, 120);
+	send(f, "TCP", &a, &b, 120, &tcp, NQ(LQ_V_NOT_UDP));
+	send(f, "non-first IPv4 fragment", &a, &b, 120, &frag, NQ(LQ_V_FRAGMENT));
+	memcpy(f->pl, "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12);
+	send(f, "DNS query", &a, &b, 40, NULL, NQ(LQ_V_NOT_QUIC));
+	send(f, "empty UDP payload", &a, &b, 0, NULL, NQ(LQ_V_NOT_QUIC));
+	memset(f->pl, 0x41, 300);
+	send(f, "short-header-like bytes, no QUIC around", &a, &b, 300, NULL, NQ(LQ_V_NOT_QUIC));
+	memset(f->frame, 0, 60);
+	f->frame[12] = 0x08, f->frame[13] = 0x06; /* ARP */
+	check(f, "ARP", 60, NQ(LQ_V_NOT_IP));
+	/* a client Initial in a small datagram (RFC 9000 §14.1) */
+	conn_init(&c, "198.18.0.42", 50023, "198.18.1.1", 443, 8, 8, 30);
+	handshake(f, &c, 0);
+	conn_init(&c, "198.18.0.43", 50024, "198.18.1.1", 443, 8, 8, 31);
+	len = quic_long(f->pl, 0, V1, &c.odcid, &c.ccid, 0, 600, 1);
+	send(f, "Initial in 650 bytes, to a server", &c.cli, &c.srv, len, NULL,
+	     G(LQ_R_INITIAL_TOO_SMALL));
+	c.srv.ip = "198.18.5.7";
+	send(f, "the same elsewhere", &c.cli, &c.srv, len, NULL, NQ(LQ_V_NOT_QUIC));
+}
+
+static void unsolicited_vn_retry(struct fx *f)
+{
+	static const uint32_t offered[] = { V1 };
+	struct conn c, x;
+	size_t n;
+
+	conn_init(&c, "198.18.0.44", 50025, "198.18.1.1", 443, 8, 8, 32);
+	handshake(f, &c, 0);
+	conn_init(&x, "198.18.0.45", 50026, "198.18.1.1", 443, 8, 8, 33);
+	n = quic_retry(f->pl, V1, &x.ccid, &x.scid, 16);
+	send(f, "Retry sent to a server", &x.cli, &x.srv, n, NULL, G(LQ_R_BAD_TYPE));
+	n = quic_vn(f->pl, &x.ccid, &x.odcid, offered, 1);
+	send(f, "VN from nowhere", &x.srv, &x.cli, n, NULL, NQ(LQ_V_NOT_QUIC));
+	n = quic_vn(f->pl, &c.scid, &c.ccid, offered, 1);
+	send(f, "VN from the client of a connection", &c.cli, &c.srv, n, NULL, G(LQ_R_BAD_TYPE));
+	c2s(f, &c, 50, Q(0));
+}
+
+static void shared_four_tuple(struct fx *f)
+{
+	struct conn a, b;
+	size_t n;
+
+	conn_init(&a, "198.18.0.46", 50027, "198.18.1.1", 443, 8, 8, 34);
+	handshake(f, &a, 0);
+	b = a;
+	b.odcid = pkt_cid(8, 3401);
+	b.ccid = pkt_cid(8, 3402);
+	b.scid = pkt_cid(8, 3403);
+	client_initial(f, &b, QE(1, LQ_E_NEW_CONN)); /* a second connection on one socket */
+	server_initial(f, &b, Q(1));
+	client_finished(f, &b, Q(1));
+	c2s(f, &a, 60, QE(0, LQ_E_SHARED)); /* a's ID: a's packet */
+	c2s(f, &b, 60, Q(1));
+	c2s(f, &a, 60, Q(0));
+	a.scid = pkt_cid(8, 3404); /* an ID nobody has shown: either could own it */
+	n = quic_short(f->pl, &a.scid, 50, 1);
+	send(f, "unknown ID on a shared 4-tuple", &a.cli, &a.srv, n, NULL, P());
+}
+
+static void gquic(struct fx *f)
+{
+	struct pkt_ep cli = { "198.18.0.47", 50028 }, srv = { "198.18.1.3", 443 };
+	struct pkt_cid cid = pkt_cid(8, 35);
+	struct want w;
+	size_t n;
+
+	/* Q046: IETF-style long header with nibble CID lengths, no Length */
+	f->pl[0] = 0xc3;
+	memcpy(f->pl + 1, "Q046", 4);
+	f->pl[5] = 0x50; /* DCID 5+3 = 8 bytes, no SCID */
+	memcpy(f->pl + 6, cid.id, 8);
+	memset(f->pl + 14, 0x21, 1336);
+	w = QE(0, LQ_E_NEW_CONN);
+	w.version = 0x51303436;
+	send(f, "Q046 client hello", &cli, &srv, 1350, NULL, w);
+	f->pl[5] = 0x05; /* server: SCID 8 bytes */
+	send(f, "Q046 server hello", &srv, &cli, 1350, NULL, Q(0));
+	f->pl[0] = 0x43;
+	memcpy(f->pl + 1, cid.id, 8);
+	send(f, "Q046 client short", &cli, &srv, 100, NULL, Q(0));
+	f->pl[0] = 0x40; /* server short headers carry no ID */
+	send(f, "Q046 server short", &srv, &cli, 100, NULL, Q(0));
+	/* Q043 and older: the public header */
+	cli.port = 50029;
+	cid = pkt_cid(8, 36);
+	f->pl[0] = 0x0d;
+	memcpy(f->pl + 1, cid.id, 8);
+	memcpy(f->pl + 9, "Q043", 4);
+	memset(f->pl + 13, 0x22, 1000);
+	w = QE(1, LQ_E_NEW_CONN);
+	w.types = 1 << LQ_PT_GQUIC;
+	send(f, "Q043 client hello", &cli, &srv, 1013, NULL, w);
+	f->pl[0] = 0x08;
+	n = 300;
+	send(f, "Q043 server packet", &srv, &cli, n, NULL, Q(1));
+	send(f, "Q043 client packet", &cli, &srv, n, NULL, Q(1));
+}
+
+static void handshake_on_new_path(struct fx *f)
+{
+	struct conn c;
+	size_t n;
+
+	conn_init(&c, "198.18.0.48", 50030, "198.18.1.1", 443, 8, 8, 37);
+	client_initial(f, &c, QE(0, LQ_E_NEW_CONN));
+	server_initial(f, &c, Q(0));
+	c.cli.port = 50130; /* rebinding mid-handshake: the Handshake's DCID is known */
+	n = quic_long(f->pl, 2, V1, &c.scid, &c.ccid, (size_t)-1, 60, 1);
+	send(f, "client Handshake from a new port", &c.cli, &c.srv, n, NULL,
+	     QE(0, LQ_E_REBINDING));
+	s2c(f, &c, 300, Q(0));
+}
+
+const struct fx_case fx_cases[] = {
+	{ "defect1_versions", "v1, v2, v2 drafts, IETF drafts, mvfst, gQUIC T/Q05x are QUIC",
+	  defect1_versions },
+	{ "defect2_twenty_byte_cids", "CIDs up to 20 bytes; 21 is garbage", defect2_twenty_byte_cids },
+	{ "defect3_shorter_dcid", "a stored CID key is exactly its length", defect3_shorter_dcid },
+	{ "defect4_whole_header", "headers parsed to their end, bounded by the datagram",
+	  defect4_whole_header },
+	{ "defect5_encapsulations", "IPv4 options, VLAN, QinQ, IPv6 extension headers",
+	  defect5_encapsulations },
+	{ "defect6_coalesced", "coalesced packets walked, their types reported", defect6_coalesced },
+	{ "defect7_address_migration", "a new address with a new CID links by anchors",
+	  defect7_address_migration },
+	{ "defect8_pending_per_flow", "pending state is per 4-tuple", defect8_pending_per_flow },
+	{ "defect9_short_cid", "a 1-byte DCID match alone links nothing", defect9_short_cid },
+	{ "defect10_expiry", "idle entries expire; a dead connection links nothing",
+	  defect10_expiry },
+	{ "defect11_both_directions", "both directions share one label", defect11_both_directions },
+	{ "defect12_cid_rotation", "a CID change on a known path is recorded", defect12_cid_rotation },
+	{ "grease_then_vn", "version negotiation keeps the label", grease_then_vn },
+	{ "retry_keeps_label", "Retry keeps the label", retry_keeps_label },
+	{ "new_handshake_same_tuple", "a new handshake is a new connection", new_handshake_same_tuple },
+	{ "ambiguous_never_merged", "two candidates: no link", ambiguous_never_merged },
+	{ "preferred_address", "a server's new address links by the client's", preferred_address },
+	{ "multipath_both_paths", "two paths in use at once keep one label", multipath_both_paths },
+	{ "zero_length_client_cids", "empty CIDs: the 4-tuple tells, nothing else links",
+	  zero_length_client_cids },
+	{ "fixed_bit", "fixed bit: grease on a connection, garbage without one", fixed_bit },
+	{ "not_quic", "non-QUIC and malformed traffic", not_quic },
+	{ "unsolicited_vn_retry", "VN and Retry only answer a client", unsolicited_vn_retry },
+	{ "shared_four_tuple", "two connections on one 4-tuple stay apart", shared_four_tuple },
+	{ "gquic", "Google QUIC Q046 and the Q043 public header", gquic },
+	{ "handshake_on_new_path", "a known DCID in a long header links a new path",
+	  handshake_on_new_path },
+};
+
+const size_t fx_ncases = sizeof(fx_cases) / sizeof(fx_cases[0]);
+
+int fx_run_case(const struct fx_runner *r, const struct fx_case *c)
+{
+	static struct fx f;
+
+	memset(&f, 0, sizeof(f));
+	f.r = r;
+	f.cname = c->name;
+	f.now = 1700000000ULL * 1000000000ULL;
+	r->reset(r->ctx);
+	c->run(&f);
+	return f.failures;
+}
