@@ -416,7 +416,8 @@ LQ_INLINE int lq_q_cid(const struct lq_buf *b, lq_u32 off, lq_u8 len, struct lq_
 	}
 	if (p + 1 > b->end)
 		return -1;
-	return lq_load_bytes(cid->id, p, len);
+	/* len <= LQ_CID_MAX was checked above; the clamp says so to compilers */
+	return lq_load_bytes(cid->id, p, len < LQ_CID_MAX ? len : LQ_CID_MAX);
 }
 
 LQ_INLINE int lq_cid_eq(const struct lq_cid *a, const struct lq_cid *b)
