@@ -24,6 +24,7 @@ const volatile struct lq_config lq_cfg = {
 };
 const volatile __u32 lq_enforce = 0;	/* 1: drop what the classifier says to drop */
 const volatile __u32 lq_test_clock = 0; /* 1: the clock is lq_clock_ns, set by a harness */
+const volatile __u32 lq_snaplen = 0;	/* bytes of each reported frame to copy (live --write) */
 
 /* The harness's clock (replaying a capture through bpf_prog_test_run). */
 __u64 lq_clock_ns = 0;
@@ -79,6 +80,19 @@ struct {
 	__type(value, struct lq_counters);
 } lq_stats SEC(".maps");
 
+/* A record being assembled: the result and a snapshot of the frame. */
+struct lq_recbuf {
+	struct lq_record rec;
+	__u8 data[LQ_SNAP_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lq_recbuf);
+} lq_recbufs SEC(".maps");
+
 /* Per-packet scratch: the parsed packet, the result and temporaries. */
 
 struct {
@@ -113,8 +127,40 @@ __noinline int lq_track_global(struct lq_scratch *s)
 	return lq_track_frame((const struct lq_config *)&lq_cfg, s);
 }
 
+/* Sends the record of a frame to user space, with lq_snaplen bytes of it
+ * when asked (XDP frames are linear; tc reads through the skb helper). */
+static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hook,
+				      const struct lq_result *res, struct lq_counters *c, __u32 seg)
+{
+	struct lq_recbuf *rb;
+	__u32 zero = 0, caplen = 0;
+
+	rb = bpf_map_lookup_elem(&lq_recbufs, &zero);
+	if (!rb) {
+		c->lost++;
+		return;
+	}
+	rb->rec.res = *res;
+	rb->rec.wirelen = (__u16)len;
+	rb->rec.seg = seg;
+	if (lq_snaplen) {
+		caplen = len < lq_snaplen ? len : lq_snaplen;
+		if (caplen > LQ_SNAP_MAX)
+			caplen = LQ_SNAP_MAX;
+		if (hook == LQ_HOOK_XDP) {
+			if (bpf_probe_read_kernel(rb->data, caplen, data))
+				caplen = 0;
+		} else if (bpf_skb_load_bytes(ctx, 0, rb->data, caplen)) {
+			caplen = 0;
+		}
+	}
+	rb->rec.caplen = (__u16)caplen;
+	if (bpf_ringbuf_output(&lq_records, rb, sizeof(rb->rec) + caplen, 0))
+		c->lost++;
+}
+
 /* Runs the classifier on [data, data_end); returns the action. */
-static __always_inline __u8 lq_run(void *data, void *data_end, __u32 len, __u8 hook,
+static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 len, __u8 hook,
 				   __u32 ifindex)
 {
 	struct lq_scratch *s;
@@ -148,10 +194,8 @@ static __always_inline __u8 lq_run(void *data, void *data_end, __u32 len, __u8 h
 	s->res.ifindex = ifindex;
 
 	lq_counters_add(c, &s->res);
-	if ((lq_cfg.flags & LQ_CF_REPORT_ALL) || lq_notable(&s->res)) {
-		if (bpf_ringbuf_output(&lq_records, &s->res, sizeof(s->res), 0))
-			c->lost++;
-	}
+	if ((lq_cfg.flags & LQ_CF_REPORT_ALL) || lq_notable(&s->res))
+		lq_report(ctx, data, len, hook, &s->res, c, 0);
 	return act;
 }
 
@@ -162,7 +206,7 @@ int lq_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = ctx->data_end - ctx->data;
 
-	if (lq_run(data, data_end, len, LQ_HOOK_XDP, ctx->ingress_ifindex) == LQ_ACT_DROP)
+	if (lq_run(ctx, data, data_end, len, LQ_HOOK_XDP, ctx->ingress_ifindex) == LQ_ACT_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }
@@ -173,7 +217,7 @@ static __always_inline int lq_tc(struct __sk_buff *skb, __u8 hook)
 	void *data_end = (void *)(long)skb->data_end;
 	__u32 len = skb->data_end - skb->data;
 
-	if (lq_run(data, data_end, len, hook, skb->ifindex) == LQ_ACT_DROP)
+	if (lq_run(skb, data, data_end, len, hook, skb->ifindex) == LQ_ACT_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }

@@ -304,6 +304,19 @@ LQ_INLINE void lq_counters_add(struct lq_counters *c, const struct lq_result *r)
 		c->drops++;
 }
 
+/* What the BPF programs put in the ring buffer: the result, then caplen
+ * bytes of the frame (live --write), 8-byte aligned. */
+#ifndef LQ_SNAP_MAX
+#define LQ_SNAP_MAX 1536
+#endif
+
+struct lq_record {
+	struct lq_result res;
+	lq_u16 caplen;	/* bytes of the frame that follow */
+	lq_u16 wirelen; /* the frame's length */
+	lq_u32 seg;	/* segment index within a GSO super-packet, 0 otherwise */
+};
+
 /* ---- settings ------------------------------------------------------------ */
 
 /* lq_config.flags */

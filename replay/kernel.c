@@ -51,16 +51,22 @@ int lq_kernel_check_caps(const char *tool)
 static int on_ringbuf(void *ctx, void *data, size_t size)
 {
 	struct lq_kernel *k = ctx;
-	struct lq_result r;
+	struct lq_record rec;
+	const uint8_t *frame = NULL;
+	uint32_t caplen = 0;
 
-	if (size < sizeof(r))
+	if (size < sizeof(rec))
 		return 0;
-	memcpy(&r, data, sizeof(r));
+	memcpy(&rec, data, sizeof(rec));
+	if (rec.caplen && size >= sizeof(rec) + rec.caplen) {
+		frame = (const uint8_t *)data + sizeof(rec);
+		caplen = rec.caplen;
+	}
 	k->records++;
 	if (k->on_record) {
-		k->on_record(k->on_record_ctx, &r);
+		k->on_record(k->on_record_ctx, &rec.res, frame, caplen, rec.wirelen);
 	} else {
-		k->last = r;
+		k->last = rec.res;
 		k->have_last = 1;
 	}
 	return 0;
@@ -100,6 +106,7 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	k->skel->rodata->lq_cfg = o->cfg;
 	k->skel->rodata->lq_enforce = o->enforce ? 1 : 0;
 	k->skel->rodata->lq_test_clock = o->test_clock ? 1 : 0;
+	k->skel->rodata->lq_snaplen = o->snaplen > LQ_SNAP_MAX ? LQ_SNAP_MAX : o->snaplen;
 	bpf_map__set_max_entries(k->skel->maps.connections_map, o->sizes.conns);
 	bpf_map__set_max_entries(k->skel->maps.dcids_map, o->sizes.dcids);
 	bpf_map__set_max_entries(k->skel->maps.dest_map, o->sizes.dest);

@@ -19,7 +19,10 @@ struct ring_buffer;
  * and tail room); longer frames are cut to this in --kernel and --compare. */
 #define LQ_TEST_RUN_MAX 3500
 
-typedef void (*lq_record_fn)(void *ctx, const struct lq_result *r);
+/* One record: the result and, with a snaplen, the first caplen bytes of the
+ * frame (wirelen on the wire). */
+typedef void (*lq_record_fn)(void *ctx, const struct lq_result *r, const uint8_t *frame,
+			     uint32_t caplen, uint32_t wirelen);
 
 struct lq_kernel {
 	struct linkquic_bpf *skel;
@@ -39,6 +42,7 @@ struct lq_kernel_opts {
 	int test_clock;	 /* replaying: the clock is set per frame */
 	int enforce;	 /* let the programs drop what the classifier says */
 	int verbose;	 /* show libbpf's messages */
+	uint32_t snaplen; /* bytes of each reported frame to deliver, 0..LQ_SNAP_MAX */
 	lq_record_fn on_record; /* live: called for each record (NULL in test runs) */
 	void *on_record_ctx;
 };
