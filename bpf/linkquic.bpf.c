@@ -93,6 +93,37 @@ struct {
 	__type(value, struct lq_recbuf);
 } lq_recbufs SEC(".maps");
 
+/* One segment of a UDP GSO super-packet. pkt0/res0: the super-packet's
+ * parsed IP and UDP headers (shared by every segment); hdr: those headers
+ * as bytes, for the record's snapshot; payload: this segment's UDP
+ * payload. The parser reads payload at masked offsets up to LQ_MAX_OFF
+ * (+20), so the buffer is that large; only len bytes are meaningful. */
+#define LQ_SEG_HDR_MAX 128
+#define LQ_SEG_DATA_MAX 1536
+#define LQ_GSO_MAX_SEGS 128
+
+struct lq_segbuf {
+	struct lq_pkt pkt0;
+	struct lq_result res0;
+	__u32 len;    /* this segment's payload bytes */
+	__u32 hdrlen; /* bytes up to the UDP payload */
+	__u32 l3;     /* where the IP header starts */
+	__u32 total;  /* UDP payload bytes of all segments */
+	__u32 gso;    /* gso_size */
+	__u16 proto;
+	__u8 hook;
+	__u8 pad;
+	__u8 hdr[LQ_SEG_HDR_MAX];
+	__u8 payload[LQ_MAX_OFF + 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lq_segbuf);
+} lq_segbufs SEC(".maps");
+
 /* Per-packet scratch: the parsed packet, the result and temporaries. */
 
 struct {
@@ -127,6 +158,35 @@ __noinline int lq_track_global(struct lq_scratch *s)
 	return lq_track_frame((const struct lq_config *)&lq_cfg, s);
 }
 
+/* Phase 1 for one GSO segment (its payload is in map memory): the
+ * super-packet's headers with this segment's lengths, then the payload
+ * parsed alone. Verified on its own, like phase 2. */
+__noinline int lq_seg_parse_global(struct lq_segbuf *sb, struct lq_scratch *s)
+{
+	struct lq_buf buf;
+	__u32 len;
+
+	if (!sb || !s)
+		return 0;
+	len = sb->len;
+	if (len > LQ_SEG_DATA_MAX)
+		len = LQ_SEG_DATA_MAX;
+	s->pkt = sb->pkt0;
+	s->res = sb->res0;
+	s->pkt.ulen = len;
+	s->pkt.ip_len = (__u16)(sb->pkt0.ip_len - sb->pkt0.ulen + len);
+	s->res.ip_len = s->pkt.ip_len;
+	s->res.udp_len = (__u16)len;
+	buf.data = sb->payload;
+	buf.end = sb->payload + sizeof(sb->payload);
+	buf.len = len;
+	buf.qoff = 0;
+	buf.cap = len;
+	buf.trusted = 1; /* map memory, LQ_MAX_OFF + 64 bytes: see struct lq_buf */
+	lq_parse_payload(&buf, s);
+	return 1;
+}
+
 /* Sends the record of a frame to user space, with lq_snaplen bytes of it
  * when asked (XDP frames are linear; tc reads through the skb helper). */
 static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hook,
@@ -147,7 +207,23 @@ static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hoo
 		caplen = len < lq_snaplen ? len : lq_snaplen;
 		if (caplen > LQ_SNAP_MAX)
 			caplen = LQ_SNAP_MAX;
-		if (hook == LQ_HOOK_XDP) {
+		if (seg) { /* a GSO segment: its headers, then its payload */
+			struct lq_segbuf *sb = data;
+			__u32 h = sb->hdrlen, n;
+
+			if (h > LQ_SEG_HDR_MAX || caplen < h) {
+				caplen = 0;
+			} else {
+				n = caplen - h;
+				if (n > LQ_SEG_DATA_MAX)
+					n = LQ_SEG_DATA_MAX;
+				if (bpf_probe_read_kernel(rb->data, h, sb->hdr) ||
+				    bpf_probe_read_kernel(rb->data + h, n, sb->payload))
+					caplen = 0;
+				else
+					caplen = h + n;
+			}
+		} else if (hook == LQ_HOOK_XDP) {
 			if (bpf_probe_read_kernel(rb->data, caplen, data))
 				caplen = 0;
 		} else if (bpf_skb_load_bytes(ctx, 0, rb->data, caplen)) {
@@ -159,9 +235,105 @@ static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hoo
 		c->lost++;
 }
 
-/* Runs the classifier on [data, data_end); returns the action. */
+/* Patches a big-endian 16-bit length in the rebuilt headers. */
+static __always_inline void lq_seg_put16(struct lq_segbuf *sb, __u32 off, __u32 v)
+{
+	__u64 i = off, j = off + 1;
+
+	lq_barrier_var(i);
+	lq_barrier_var(j);
+	if (i < LQ_SEG_HDR_MAX && j < LQ_SEG_HDR_MAX) {
+		sb->hdr[i] = (__u8)(v >> 8);
+		sb->hdr[j] = (__u8)v;
+	}
+}
+
+/* Segment k of the super-packet described in lq_segbufs (bpf_loop body;
+ * ctx points to the skb pointer: the only thing on the stack, which the
+ * deepest call chain shares with 512 bytes of frames). Its payload from the
+ * skb, its lengths in the snapshot's headers, phase 1 on the payload,
+ * phase 2, the record. */
+static long lq_gso_segment(__u32 k, void *ctx)
+{
+	struct __sk_buff *skb = *(struct __sk_buff **)ctx;
+	struct lq_segbuf *sb;
+	struct lq_scratch *s;
+	struct lq_counters *c;
+	__u32 zero = 0, off, seglen, hdr, l3, total, gso;
+	__u64 n;
+	__u8 act = LQ_ACT_PASS;
+
+	sb = bpf_map_lookup_elem(&lq_segbufs, &zero);
+	s = bpf_map_lookup_elem(&lq_scratch, &zero);
+	c = bpf_map_lookup_elem(&lq_stats, &zero);
+	if (!sb || !s || !c)
+		return 1;
+	hdr = sb->hdrlen;
+	l3 = sb->l3;
+	total = sb->total;
+	gso = sb->gso;
+	off = k * gso;
+	if (off >= total)
+		return 1;
+	seglen = total - off < gso ? total - off : gso;
+	n = seglen; /* 64-bit: checked on the register the helper gets */
+	lq_barrier_var(n);
+	if (n == 0 || n > LQ_SEG_DATA_MAX || bpf_skb_load_bytes(skb, hdr + off, sb->payload, n))
+		return 1;
+	if (sb->proto == LQ_ETH_P_IP)
+		lq_seg_put16(sb, l3 + 2, hdr - l3 + seglen);
+	else
+		lq_seg_put16(sb, l3 + 4, hdr - l3 - 40 + seglen);
+	lq_seg_put16(sb, hdr - 4, 8 + seglen);
+	sb->len = seglen;
+	if (lq_seg_parse_global(sb, s))
+		act = (__u8)lq_track_global(s);
+	if (!lq_enforce)
+		act = LQ_ACT_PASS;
+	s->res.action = act;
+	s->res.hook = sb->hook;
+	s->res.ifindex = skb->ifindex;
+	s->res.flags |= LQ_RF_GSO_SEGMENT;
+	lq_counters_add(c, &s->res);
+	if ((lq_cfg.flags & LQ_CF_REPORT_ALL) || lq_notable(&s->res))
+		lq_report(skb, sb, hdr + seglen, sb->hook, &s->res, c, k + 1);
+	return 0;
+}
+
+/* A UDP GSO super-packet on egress: the wire will carry its payload as
+ * datagrams of gso_size bytes (the last may be shorter); each gets its own
+ * verdict and record, as a capture of the wire shows them. s holds the
+ * super-packet's parsed headers; hdr is where its UDP payload starts. A
+ * monitor cannot drop one segment of a super-packet: enforcement on GSO
+ * traffic (egress, this host's own) is not offered. */
+static __always_inline void lq_gso_segments(struct __sk_buff *skb, struct lq_scratch *s,
+					    __u32 hdr, __u32 l3, __u16 proto, __u8 hook)
+{
+	struct lq_segbuf *sb;
+	__u32 zero = 0;
+	__u64 n = hdr; /* 64-bit: checked on the register the helper gets */
+
+	sb = bpf_map_lookup_elem(&lq_segbufs, &zero);
+	if (!sb || skb->len <= hdr)
+		return;
+	lq_barrier_var(n);
+	if (n < 8 || n > LQ_SEG_HDR_MAX || bpf_skb_load_bytes(skb, 0, sb->hdr, n))
+		return;
+	sb->pkt0 = s->pkt;
+	sb->res0 = s->res;
+	sb->hdrlen = hdr;
+	sb->l3 = l3;
+	sb->total = skb->len - hdr;
+	sb->gso = skb->gso_size;
+	sb->proto = proto;
+	sb->hook = hook;
+	bpf_loop(LQ_GSO_MAX_SEGS, lq_gso_segment, &skb, 0);
+}
+
+/* Runs the classifier on [data, data_end). gso: the skb is a UDP GSO
+ * super-packet to split (tc egress). Returns the action. */
 static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 len, __u8 hook,
-				   __u32 ifindex)
+				   __u32 ifindex, int gso)
 {
 	struct lq_scratch *s;
 	struct lq_counters *c;
@@ -180,13 +352,19 @@ static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 
 	buf.len = len;
 	buf.qoff = 0;
 	buf.cap = 0;
+	buf.trusted = 0;
 	l3 = lq_parse_eth(&buf, &proto);
 	if (l3 < 0) {
 		l3 = 0;
 		proto = 0;
 	}
-	if (lq_parse_frame(&buf, (__u32)l3, proto, lq_now(), s))
+	if (lq_parse_frame(&buf, (__u32)l3, proto, lq_now(), s)) {
+		if (gso) {
+			lq_gso_segments(ctx, s, buf.qoff, (__u32)l3, proto, hook);
+			return LQ_ACT_PASS;
+		}
 		act = (__u8)lq_track_global(s);
+	}
 	if (!lq_enforce)
 		act = LQ_ACT_PASS;
 	s->res.action = act;
@@ -206,7 +384,7 @@ int lq_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = ctx->data_end - ctx->data;
 
-	if (lq_run(ctx, data, data_end, len, LQ_HOOK_XDP, ctx->ingress_ifindex) == LQ_ACT_DROP)
+	if (lq_run(ctx, data, data_end, len, LQ_HOOK_XDP, ctx->ingress_ifindex, 0) == LQ_ACT_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }
@@ -217,7 +395,8 @@ static __always_inline int lq_tc(struct __sk_buff *skb, __u8 hook)
 	void *data_end = (void *)(long)skb->data_end;
 	__u32 len = skb->data_end - skb->data;
 
-	if (lq_run(skb, data, data_end, len, hook, skb->ifindex) == LQ_ACT_DROP)
+	if (lq_run(skb, data, data_end, len, hook, skb->ifindex,
+		   skb->gso_segs > 1 && skb->gso_size) == LQ_ACT_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }

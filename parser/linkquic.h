@@ -21,6 +21,22 @@ LQ_INLINE void lq_note_event(const struct lq_st *st, const struct lq_result *res
 		pv->cid_changes++;
 }
 
+/* Phase 1, second half: the UDP payload at buf->qoff (buf->cap bytes
+ * readable, pkt->ulen meant). Also used alone for the segments of a GSO
+ * super-packet, whose IP and UDP headers are the super-packet's. */
+LQ_INLINE void lq_parse_payload(struct lq_buf *buf, struct lq_scratch *s)
+{
+	struct lq_pkt *pkt = &s->pkt;
+
+	/* the QUIC parse starts from one verifier state, whatever the IP path */
+	pkt->hold[0] = buf->qoff;
+	pkt->hold[1] = buf->cap;
+	buf->qoff = lq_reload_u32(&pkt->hold[0]);
+	buf->cap = lq_reload_u32(&pkt->hold[1]);
+	pkt->ulen = lq_reload_u32(&pkt->ulen);
+	lq_parse_quic(buf, pkt);
+}
+
 /*
  * Phase 1, the only one that reads the packet: parses the frame in buf
  * (network header at l3, ethertype proto) into s->pkt and s->res. Returns 1
@@ -60,13 +76,7 @@ LQ_INLINE int lq_parse_frame(struct lq_buf *buf, lq_u32 l3, lq_u16 proto, lq_u64
 		return 0;
 	}
 	res->udp_len = (lq_u16)pkt->ulen;
-	/* the QUIC parse starts from one verifier state, whatever the IP path */
-	pkt->hold[0] = buf->qoff;
-	pkt->hold[1] = buf->cap;
-	buf->qoff = lq_reload_u32(&pkt->hold[0]);
-	buf->cap = lq_reload_u32(&pkt->hold[1]);
-	pkt->ulen = lq_reload_u32(&pkt->ulen);
-	lq_parse_quic(buf, pkt);
+	lq_parse_payload(buf, s);
 	return 1;
 }
 

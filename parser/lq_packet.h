@@ -48,6 +48,11 @@ struct lq_buf {
 	lq_u32 len;
 	lq_u32 qoff; /* offset of the UDP payload, once found */
 	lq_u32 cap;  /* readable payload bytes: min(UDP length, IP payload, captured) */
+	/* 1 only for a BPF buffer in map memory at least LQ_MAX_OFF + 64 bytes
+	 * long: every masked offset is inside it, so the end pointer is not
+	 * compared (the verifier cannot decide such comparisons, and they would
+	 * double its work at every read). Never set for packet memory. */
+	lq_u32 trusted;
 };
 
 /* Reads a byte back from scratch memory. In BPF, memory of a map value is
@@ -87,7 +92,7 @@ LQ_INLINE int lq_rd8(const struct lq_buf *b, lq_u32 off, lq_u8 *v)
 		return -1;
 	lq_barrier_var(off);
 	p = b->data + (off & LQ_MAX_OFF); /* the mask shows the verifier the bound */
-	if (p + 1 > b->end)
+	if (!b->trusted && p + 1 > b->end)
 		return -1;
 	*v = p[0];
 	return 0;
@@ -101,7 +106,7 @@ LQ_INLINE int lq_rd16(const struct lq_buf *b, lq_u32 off, lq_u16 *v)
 		return -1;
 	lq_barrier_var(off);
 	p = b->data + (off & LQ_MAX_OFF); /* the mask shows the verifier the bound */
-	if (p + 2 > b->end)
+	if (!b->trusted && p + 2 > b->end)
 		return -1;
 	*v = lq_get_be16(p);
 	return 0;
@@ -115,7 +120,7 @@ LQ_INLINE int lq_rd32(const struct lq_buf *b, lq_u32 off, lq_u32 *v)
 		return -1;
 	lq_barrier_var(off);
 	p = b->data + (off & LQ_MAX_OFF); /* the mask shows the verifier the bound */
-	if (p + 4 > b->end)
+	if (!b->trusted && p + 4 > b->end)
 		return -1;
 	*v = lq_get_be32(p);
 	return 0;
@@ -409,7 +414,7 @@ LQ_INLINE int lq_q_cid(const struct lq_buf *b, lq_u32 off, lq_u8 len, struct lq_
 		return 0;
 	lq_barrier_var(at);
 	p = b->data + (at & LQ_MAX_OFF);
-	if (p + LQ_CID_MAX <= b->end) {
+	if (b->trusted || p + LQ_CID_MAX <= b->end) {
 		for (i = 0; i < LQ_CID_MAX; i++) /* mask: all ones while i < len */
 			cid->id[i] = p[i] & (lq_u8)(((lq_s32)i - (lq_s32)len) >> 31);
 		return 0;
@@ -716,7 +721,7 @@ LQ_INLINE void lq_short_window(const struct lq_buf *b, struct lq_pkt *pkt, lq_u3
 		return;
 	lq_barrier_var(at);
 	p = b->data + (at & LQ_MAX_OFF);
-	if (p + LQ_CID_MAX <= b->end) {
+	if (b->trusted || p + LQ_CID_MAX <= b->end) {
 		for (i = 0; i < LQ_CID_MAX; i++)
 			pkt->sh[i] = p[i] & (lq_u8)(((lq_s32)i - (lq_s32)avail) >> 31);
 	} else {

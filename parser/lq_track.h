@@ -63,21 +63,18 @@ LQ_INLINE int lq_stale(const struct lq_st *st, lq_u64 last_seen)
 	return st->now > last_seen && st->now - last_seen > st->cfg->idle_ns;
 }
 
-/* A strict total order on endpoints (address words, then port). Only its
+/* A strict total order on endpoints (port, then address words). Only its
  * consistency matters: it picks which end is "a" in a path key. */
 LQ_INLINE int lq_ep_less(const struct lq_endpoint *x, const struct lq_endpoint *y)
 {
-	lq_u64 x0, x1, y0, y1;
+	int i;
 
-	lq_copy(&x0, x->ip.b, 8);
-	lq_copy(&x1, x->ip.b + 8, 8);
-	lq_copy(&y0, y->ip.b, 8);
-	lq_copy(&y1, y->ip.b + 8, 8);
-	if (x0 != y0)
-		return x0 < y0;
-	if (x1 != y1)
-		return x1 < y1;
-	return x->port < y->port;
+	if (x->port != y->port)
+		return x->port < y->port;
+	for (i = 0; i < 4; i++)
+		if (x->ip.w[i] != y->ip.w[i])
+			return x->ip.w[i] < y->ip.w[i];
+	return 0;
 }
 
 /* Builds the path key; returns 1 when the source is endpoint b. */
@@ -956,7 +953,7 @@ LQ_INLINE int lq_resumes(const struct lq_st *st, const struct lq_path_val *pv)
 	return same;
 }
 
-LQ_INLINE void lq_track(struct lq_st *st)
+LQ_SUBPROG void lq_track(struct lq_st *st)
 {
 	struct lq_pkt *pkt = st->pkt;
 	struct lq_path_val *pv;

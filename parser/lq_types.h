@@ -36,7 +36,10 @@
 /* An address. IPv4 is kept IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2)
  * so one key type serves both families. */
 struct lq_ip {
-	lq_u8 b[16];
+	union {
+		lq_u8 b[16];
+		lq_u32 w[4]; /* word view: aligned compares (BPF has no unaligned loads) */
+	};
 };
 
 LQ_INLINE int lq_ip_is_v4(const struct lq_ip *ip)

@@ -158,6 +158,51 @@ int lq_kernel_test_run(struct lq_kernel *k, const uint8_t *frame, uint32_t len, 
 	return lq_kernel_test_run_fd(k, bpf_program__fd(k->skel->progs.lq_xdp), frame, len, ts, res);
 }
 
+static void collect(void *ctx, const struct lq_result *r, const uint8_t *frame, uint32_t caplen,
+		    uint32_t wirelen)
+{
+	struct lq_kernel *k = ctx;
+
+	(void)frame;
+	(void)caplen;
+	(void)wirelen;
+	if (k->collected < k->collect_max)
+		k->collect_to[k->collected] = *r;
+	k->collected++;
+}
+
+int lq_kernel_test_run_gso(struct lq_kernel *k, const uint8_t *frame, uint32_t len, uint64_t ts,
+			   uint32_t gso_segs, uint32_t gso_size, struct lq_result *res, int max)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct __sk_buff skb;
+	lq_record_fn saved = k->on_record;
+	void *saved_ctx = k->on_record_ctx;
+	int err;
+
+	memset(&skb, 0, sizeof(skb));
+	skb.gso_segs = gso_segs;
+	skb.gso_size = gso_size;
+	skb.wire_len = len;
+	opts.data_in = frame;
+	opts.data_size_in = len;
+	opts.ctx_in = &skb;
+	opts.ctx_size_in = sizeof(skb);
+	opts.repeat = 1;
+	k->skel->bss->lq_clock_ns = ts;
+	k->collect_to = res;
+	k->collect_max = max;
+	k->collected = 0;
+	k->on_record = collect;
+	k->on_record_ctx = k;
+	err = bpf_prog_test_run_opts(bpf_program__fd(k->skel->progs.lq_tc_out), &opts);
+	if (!err)
+		ring_buffer__consume(k->rb);
+	k->on_record = saved;
+	k->on_record_ctx = saved_ctx;
+	return err ? -errno : k->collected;
+}
+
 int lq_kernel_test_run_fd(struct lq_kernel *k, int prog_fd, const uint8_t *frame, uint32_t len,
 			  uint64_t ts, struct lq_result *res)
 {

@@ -34,6 +34,9 @@ struct lq_kernel {
 	struct lq_result last;
 	int have_last;
 	uint64_t records;
+	/* lq_kernel_test_run_gso(): where records go */
+	struct lq_result *collect_to;
+	int collect_max, collected;
 };
 
 struct lq_kernel_opts {
@@ -60,6 +63,11 @@ int lq_kernel_test_run(struct lq_kernel *k, const uint8_t *frame, uint32_t len, 
 /* The same through any of the programs (lq_kernel_prog_fd()). */
 int lq_kernel_test_run_fd(struct lq_kernel *k, int prog_fd, const uint8_t *frame, uint32_t len,
 			  uint64_t ts, struct lq_result *res);
+/* Runs a frame through the tc egress program as a UDP GSO super-packet of
+ * gso_segs segments of gso_size bytes; stores up to max records (one per
+ * segment) in res and returns how many came, or -errno. */
+int lq_kernel_test_run_gso(struct lq_kernel *k, const uint8_t *frame, uint32_t len, uint64_t ts,
+			   uint32_t gso_segs, uint32_t gso_size, struct lq_result *res, int max);
 /* Deletes every entry of the five maps. */
 void lq_kernel_clear_maps(struct lq_kernel *k);
 

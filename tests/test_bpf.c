@@ -17,6 +17,7 @@
 
 #include "fixtures.h"
 #include "kernel.h"
+#include "pkt.h"
 
 struct bpfrun {
 	struct lq_kernel *k;
@@ -65,6 +66,51 @@ static int run_group(const char *name, struct fx_runner *r)
 	return rc;
 }
 
+static struct lq_kernel *gk;
+
+/* A UDP GSO super-packet on tc egress gives one record per wire datagram,
+ * each classified as the datagram the wire carries. */
+static void gso_super_packet(void **state)
+{
+	struct pkt_ep cli = { "198.18.0.60", 51000 }, srv = { "198.18.1.1", 443 };
+	struct pkt_cid odcid = pkt_cid(8, 601), ccid = pkt_cid(8, 602), scid = pkt_cid(8, 603);
+	static uint8_t pl[4096], frame[4096];
+	struct lq_result r, seg[8];
+	uint64_t ts = 1700000000ULL * 1000000000ULL, label;
+	size_t n, len;
+	int got, i;
+
+	(void)state;
+	lq_kernel_clear_maps(gk);
+	n = quic_pad(pl, quic_long(pl, 0, 1, &odcid, &ccid, 0, 1000, 1), 1200);
+	len = pkt_frame(frame, &cli, &srv, pl, n, NULL);
+	assert_int_equal(lq_kernel_test_run(gk, frame, (uint32_t)len, ts += 1000, &r), 0);
+	assert_int_equal(r.event, LQ_E_NEW_CONN);
+	label = r.conn;
+	n = quic_long(pl, 0, 1, &ccid, &scid, 0, 300, 1);
+	len = pkt_frame(frame, &srv, &cli, pl, n, NULL);
+	assert_int_equal(lq_kernel_test_run(gk, frame, (uint32_t)len, ts += 1000, &r), 0);
+	assert_true(r.conn == label);
+	/* three 1-RTT datagrams of 1000, 1000 and 600 bytes in one skb */
+	n = quic_short(pl, &scid, 1000 - 9, 1);
+	n += quic_short(pl + n, &scid, 1000 - 9, 1);
+	n += quic_short(pl + n, &scid, 600 - 9, 1);
+	len = pkt_frame(frame, &cli, &srv, pl, n, NULL);
+	got = lq_kernel_test_run_gso(gk, frame, (uint32_t)len, ts += 1000, 3, 1000, seg, 8);
+	if (got != 3)
+		fail_msg("GSO super-packet of 3 segments: expected 3 records, actual %d", got);
+	for (i = 0; i < 3; i++) {
+		if (seg[i].verdict != LQ_V_QUIC || seg[i].conn != label ||
+		    seg[i].udp_len != (i < 2 ? 1000 : 600) || !(seg[i].flags & LQ_RF_GSO_SEGMENT) ||
+		    seg[i].ip_len != 20 + 8 + seg[i].udp_len)
+			fail_msg("segment %d: expected quic conn %016llx udp_len %d, actual verdict %d "
+				 "conn %016llx udp_len %u ip_len %u flags 0x%x",
+				 i, (unsigned long long)label, i < 2 ? 1000 : 600, seg[i].verdict,
+				 (unsigned long long)seg[i].conn, seg[i].udp_len, seg[i].ip_len,
+				 seg[i].flags);
+	}
+}
+
 int main(void)
 {
 	struct lq_kernel_opts o;
@@ -93,6 +139,12 @@ int main(void)
 	tc.fd = lq_kernel_prog_fd(&k, "tc_in");
 	rc = run_group("fixtures (XDP program)", &rx);
 	rc |= run_group("fixtures (tc program)", &rt);
+	{
+		const struct CMUnitTest gso[] = { cmocka_unit_test(gso_super_packet) };
+
+		gk = &k;
+		rc |= cmocka_run_group_tests_name("GSO on tc egress", gso, NULL, NULL);
+	}
 	lq_kernel_close(&k);
 	return rc;
 }
