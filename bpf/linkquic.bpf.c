@@ -5,7 +5,7 @@
  * Each hook takes the frame from its context, calls lq_process() from
  * parser/ (the same code linkquic-replay runs in user space), counts the
  * verdict, reports a record to user space and maps the action to the hook's
- * return code. Nothing is dropped unless the loader enabled enforcement.
+ * return code. Nothing is dropped unless the loader enabled the guard.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -22,7 +22,6 @@ const volatile struct lq_config lq_cfg = {
 	.probe_min = 1200,
 	.strong_cid = LQ_DEF_STRONG_CID,
 };
-const volatile __u32 lq_enforce = 0;	/* 1: drop what the classifier says to drop */
 const volatile __u32 lq_test_clock = 0; /* 1: the clock is lq_clock_ns, set by a harness */
 const volatile __u32 lq_snaplen = 0;	/* bytes of each reported frame to copy (live --write) */
 
@@ -65,6 +64,14 @@ struct {
 	__type(key, struct lq_path_key);
 	__type(value, struct lq_pending_val);
 } potential_quic SEC(".maps");
+
+/* The guard's per-source rate state (only with LQ_CF_GUARD). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LQ_DEF_GUARD);
+	__type(key, struct lq_guard_key);
+	__type(value, struct lq_guard_val);
+} lq_guard SEC(".maps");
 
 /* ---- reporting --------------------------------------------------------------- */
 
@@ -153,9 +160,15 @@ static __always_inline int lq_notable(const struct lq_result *r)
  * once, on its own, instead of once per path through the parser. */
 __noinline int lq_track_global(struct lq_scratch *s)
 {
+	/* Without the barrier, clang sees through the cast that drops volatile
+	 * and folds the settings to lq_cfg's initializer, not what the loader
+	 * wrote (it once deleted the guard's garbage drop that way). */
+	const struct lq_config *cfg = (const struct lq_config *)&lq_cfg;
+
+	lq_barrier_var(cfg);
 	if (!s)
 		return LQ_ACT_PASS;
-	return lq_track_frame((const struct lq_config *)&lq_cfg, s);
+	return lq_track_frame(cfg, s);
 }
 
 /* Phase 1 for one GSO segment (its payload is in map memory): the
@@ -288,7 +301,7 @@ static long lq_gso_segment(__u32 k, void *ctx)
 	sb->len = seglen;
 	if (lq_seg_parse_global(sb, s))
 		act = (__u8)lq_track_global(s);
-	if (!lq_enforce)
+	if (!(lq_cfg.flags & LQ_CF_GUARD)) /* a monitor drops nothing unless asked */
 		act = LQ_ACT_PASS;
 	s->res.action = act;
 	s->res.hook = sb->hook;
@@ -365,7 +378,7 @@ static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 
 		}
 		act = (__u8)lq_track_global(s);
 	}
-	if (!lq_enforce)
+	if (!(lq_cfg.flags & LQ_CF_GUARD)) /* a monitor drops nothing unless asked */
 		act = LQ_ACT_PASS;
 	s->res.action = act;
 	s->res.hook = hook;

@@ -29,5 +29,6 @@ static __always_inline long lq_map_delete(void *map, const void *key)
 #define LQ_MAP_DEST (&dest_map)
 #define LQ_MAP_SIP (&sip_map)
 #define LQ_MAP_PENDING (&potential_quic)
+#define LQ_MAP_GUARD (&lq_guard)
 
 #endif

@@ -103,8 +103,8 @@ LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s
 
 	res->flags |= pkt->flags;
 	if (res->verdict == LQ_V_QUIC || res->verdict == LQ_V_PENDING ||
-	    res->verdict == LQ_V_GARBAGE) {
-		res->version = pkt->form == LQ_FORM_LONG ? pkt->version : 0;
+	    res->verdict == LQ_V_GARBAGE || res->verdict == LQ_V_LIMITED) {
+		res->version = pkt->form == LQ_FORM_LONG || pkt->form == LQ_FORM_GQUIC ? pkt->version : 0;
 		res->type = pkt->type;
 		res->types = pkt->types;
 		res->npackets = pkt->npackets;
@@ -114,6 +114,10 @@ LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s
 	}
 	if (res->event != LQ_E_NONE && res->conn)
 		lq_note_event(&st, res);
+	/* the guard drops the garbage classes it was told to */
+	if ((cfg->flags & LQ_CF_GUARD) && res->verdict == LQ_V_GARBAGE && res->reason < 32 &&
+	    (cfg->guard_drop & (1U << res->reason)))
+		res->action = LQ_ACT_DROP;
 	return res->action;
 }
 

@@ -21,6 +21,8 @@ struct lq_work {
 	struct lq_cid_val cidv;	     /* lq_learn_cid() */
 	struct lq_cid dcid;	     /* the short header's DCID */
 	struct lq_cid probe;	     /* a DCID tried at one length */
+	struct lq_guard_key guard_key; /* lq_guard_charge() */
+	struct lq_guard_val guard_val;
 	lq_u8 origin;		     /* lq_anchor_pick(): which anchor named the connection */
 	lq_u8 pad[7];
 };

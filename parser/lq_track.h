@@ -27,8 +27,9 @@
  *   void *lq_map_lookup(void *map, const void *key);
  *   long lq_map_update(void *map, const void *key, const void *val, lq_u64 flags);
  *   long lq_map_delete(void *map, const void *key);
- * and LQ_MAP_CONNS, LQ_MAP_DCIDS, LQ_MAP_DEST, LQ_MAP_SIP, LQ_MAP_PENDING,
- * each an expression giving the map.
+ * and LQ_MAP_CONNS, LQ_MAP_DCIDS, LQ_MAP_DEST, LQ_MAP_SIP, LQ_MAP_PENDING
+ * and LQ_MAP_GUARD (the guard's rate state), each an expression giving the
+ * map.
  */
 #ifndef LQ_TRACK_H
 #define LQ_TRACK_H
@@ -393,6 +394,70 @@ LQ_INLINE void lq_reject_dir(const struct lq_st *st, lq_u8 dir, lq_u8 reason)
 	}
 }
 
+/* ---- the guard --------------------------------------------------------------- */
+
+/* Is this version accepted? An empty list accepts every known version. */
+LQ_INLINE int lq_version_ok(const struct lq_config *cfg, lq_u32 v)
+{
+	int i;
+
+	if (!cfg->nversions)
+		return 1;
+	for (i = 0; i < LQ_MAX_VERSIONS; i++)
+		if (i < cfg->nversions && cfg->versions[i] == v)
+			return 1;
+	return 0;
+}
+
+/* GCRA (a token bucket kept as one "theoretical arrival time"): does an
+ * arrival now conform? A conforming one moves tat on by one interval; one
+ * that does not conform leaves it, so an attacker's excess costs nothing. */
+LQ_INLINE int lq_gcra(lq_u64 *tat, lq_u64 now, lq_u64 interval, lq_u64 tolerance)
+{
+	lq_u64 t = *tat > now ? *tat : now;
+
+	if (t - now > tolerance)
+		return 0;
+	*tat = t + interval;
+	return 1;
+}
+
+/* Charges the packet's source (IPv4 address, IPv6 /64) for a long header
+ * (conn = 0) or a new connection (conn = 1). 0: over the limit. */
+LQ_SUBPROG int lq_guard_charge(const struct lq_st *st, int conn)
+{
+	const struct lq_config *cfg = st->cfg;
+	struct lq_guard_key *k = &st->w->guard_key;
+	struct lq_guard_val *v;
+	lq_u64 interval = conn ? cfg->conn_interval_ns : cfg->lh_interval_ns;
+	lq_u64 tolerance = conn ? cfg->conn_tolerance_ns : cfg->lh_tolerance_ns;
+	int ok;
+
+	if (!(cfg->flags & LQ_CF_GUARD) || !interval)
+		return 1;
+	k->src = st->pkt->src.ip;
+	if (!lq_ip_is_v4(&k->src)) {
+		k->src.w[2] = 0;
+		k->src.w[3] = 0;
+	}
+	v = (struct lq_guard_val *)lq_map_lookup(LQ_MAP_GUARD, k);
+	if (v)
+		return lq_gcra(conn ? &v->conn_tat : &v->lh_tat, st->now, interval, tolerance);
+	v = &st->w->guard_val;
+	lq_zero(v, sizeof(*v));
+	ok = lq_gcra(conn ? &v->conn_tat : &v->lh_tat, st->now, interval, tolerance);
+	lq_map_update(LQ_MAP_GUARD, k, v, LQ_ANY);
+	return ok;
+}
+
+LQ_INLINE void lq_limited(const struct lq_st *st, lq_u8 reason)
+{
+	st->res->conn = 0;
+	st->res->verdict = LQ_V_LIMITED;
+	st->res->reason = reason;
+	st->res->action = LQ_ACT_DROP;
+}
+
 /* ---- a new connection ------------------------------------------------------ */
 
 /* Starts a connection on the packet's path. client_is_src: the packet is the
@@ -409,6 +474,10 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 	lq_u8 dir = client_is_src ? LQ_C2S : LQ_S2C;
 	lq_u8 ccl, scl = LQ_NO_LEN;
 
+	if (client_is_src && !lq_guard_charge(st, 1)) {
+		lq_limited(st, LQ_R_CONN_RATE); /* no state for what never reaches the server */
+		return;
+	}
 	lq_zero(v, sizeof(*v));
 	v->first_seen = st->now;
 	v->client_is_b = (lq_u8)(client_is_src ? st->src_is_b : !st->src_is_b);
@@ -510,7 +579,8 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 	struct lq_result *res = st->res;
 	lq_u8 t = pkt->type, vc = pkt->vclass;
 
-	if (pkt->reason || vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD) {
+	if (pkt->reason || vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD ||
+	    (vc != LQ_VC_VN && vc != LQ_VC_RESERVED && !lq_version_ok(st->cfg, pkt->version))) {
 		lq_reject_dir(st, dir, pkt->reason ? pkt->reason : LQ_R_UNKNOWN_VERSION);
 		return;
 	}
@@ -536,6 +606,11 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 		if (vc != LQ_VC_RESERVED)
 			pv->version = pkt->version;
 		lq_learn_scid(st, pv, dir);
+	} else if (t == LQ_PT_0RTT && vc != LQ_VC_GQUIC) {
+		/* only clients send 0-RTT (RFC 9000 §17.2.3); Google QUIC servers
+		 * use that type for their encrypted hello */
+		lq_reject_dir(st, dir, LQ_R_BAD_TYPE);
+		return;
 	} else if (t == LQ_PT_VN) {
 		pv->state = LQ_PS_VN;
 		res->event = LQ_E_VN;
@@ -679,7 +754,8 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 		lq_reject(st, pkt->reason);
 		return;
 	}
-	if (vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD) {
+	if (vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD ||
+	    (vc != LQ_VC_VN && vc != LQ_VC_RESERVED && !lq_version_ok(st->cfg, pkt->version))) {
 		lq_reject(st, LQ_R_UNKNOWN_VERSION);
 		return;
 	}
@@ -927,8 +1003,10 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 	/* related to QUIC endpoints, but no evidence: never merge */
 	lq_pend(st, dir, client, server, rival);
 	if (dir == LQ_C2S && srv) {
-		res->verdict = LQ_V_GARBAGE; /* RFC 9000 §10.3-style unknown DCID at a server */
-		res->reason = LQ_R_UNKNOWN_DCID;
+		/* an ID no connection has shown, sent to a server; with the fixed
+		 * bit cleared too, which only a connection that agreed may do */
+		res->verdict = LQ_V_GARBAGE;
+		res->reason = (pkt->b0 & 0x40) ? LQ_R_UNKNOWN_DCID : LQ_R_FIXED_BIT;
 	} else {
 		res->verdict = LQ_V_PENDING;
 	}
@@ -959,6 +1037,14 @@ LQ_SUBPROG void lq_track(struct lq_st *st)
 	struct lq_path_val *pv;
 	lq_u8 form = lq_reload8(&pkt->form);
 
+	/* the guard limits long headers (connection attempts and handshakes)
+	 * per source, before any state is made for them; servers are exempt */
+	if (form == LQ_FORM_LONG && (st->cfg->flags & LQ_CF_GUARD) && st->cfg->lh_interval_ns &&
+	    !lq_is_server((struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->src)) &&
+	    !lq_guard_charge(st, 0)) {
+		lq_limited(st, LQ_R_RATE_LIMIT);
+		return;
+	}
 	st->src_is_b = (lq_u8)lq_path_key_make(&pkt->src, &pkt->dst, &st->w->key);
 	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP_CONNS, &st->w->key);
 	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
@@ -979,6 +1065,8 @@ LQ_SUBPROG void lq_track(struct lq_st *st)
 	}
 	if (form == LQ_FORM_LONG)
 		lq_on_long_new(st);
+	else if (form == LQ_FORM_GQUIC && !lq_version_ok(st->cfg, pkt->version))
+		lq_reject(st, LQ_R_UNKNOWN_VERSION);
 	else if (form == LQ_FORM_GQUIC)
 		lq_new_conn(st, 1, LQ_PS_HANDSHAKE, LQ_PF_GQUIC, LQ_E_NEW_CONN);
 	else if (form == LQ_FORM_SHORT)

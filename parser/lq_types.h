@@ -32,6 +32,9 @@
 #ifndef LQ_DEF_PENDING
 #define LQ_DEF_PENDING 65536
 #endif
+#ifndef LQ_DEF_GUARD
+#define LQ_DEF_GUARD 65536
+#endif
 
 /* An address. IPv4 is kept IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2)
  * so one key type serves both families. */
@@ -195,7 +198,8 @@ enum lq_verdict {
 	LQ_V_QUIC = 5,	    /* QUIC of a tracked connection: conn is set */
 	LQ_V_PENDING = 6,   /* QUIC-like, related to known QUIC endpoints, not linked */
 	LQ_V_GARBAGE = 7,   /* QUIC-shaped but invalid: reason is set */
-	LQ_V__COUNT = 8,
+	LQ_V_LIMITED = 8,   /* over a guard rate limit: dropped before tracking */
+	LQ_V__COUNT = 9,
 };
 
 enum lq_reason {
@@ -292,6 +296,7 @@ struct lq_counters {
 	lq_u64 events[LQ_E__COUNT];
 	lq_u64 drops;
 	lq_u64 lost; /* records not delivered: ring buffer full */
+	lq_u64 drops_by_reason[LQ_R__COUNT];
 };
 
 LQ_INLINE void lq_counters_add(struct lq_counters *c, const struct lq_result *r)
@@ -303,8 +308,11 @@ LQ_INLINE void lq_counters_add(struct lq_counters *c, const struct lq_result *r)
 		c->reasons[r->reason]++;
 	if (r->event < LQ_E__COUNT)
 		c->events[r->event]++;
-	if (r->action == LQ_ACT_DROP)
+	if (r->action == LQ_ACT_DROP) {
 		c->drops++;
+		if (r->reason < LQ_R__COUNT)
+			c->drops_by_reason[r->reason]++;
+	}
 }
 
 /* What the BPF programs put in the ring buffer: the result, then caplen
@@ -324,13 +332,46 @@ struct lq_record {
 
 /* lq_config.flags */
 #define LQ_CF_REPORT_ALL 0x01 /* BPF: a record per packet, not only notable ones */
+#define LQ_CF_GUARD 0x02      /* enforcement: drop what the guard says */
+
+#ifndef LQ_MAX_VERSIONS
+#define LQ_MAX_VERSIONS 16
+#endif
 
 struct lq_config {
 	lq_u64 idle_ns;	     /* a path, pending flow or anchor unused this long is dead */
 	lq_u32 flags;	     /* LQ_CF_* */
 	lq_u16 probe_min;    /* datagram size of a path probe (RFC 9000 §8.2.1: 1200) */
 	lq_u8 strong_cid;    /* a DCID match links alone from this length on */
-	lq_u8 pad;
+	lq_u8 nversions;     /* accepted versions; 0: every known version */
+	lq_u32 versions[LQ_MAX_VERSIONS];
+	/* The guard (LQ_CF_GUARD). Rates are GCRA buckets (RFC 2475-style
+	 * token buckets in one timestamp): an emission interval of 1/rate and a
+	 * tolerance of (burst - 1) intervals, in ns; 0 switches one off. */
+	lq_u32 guard_drop;	   /* bit (1 << enum lq_reason): garbage classes dropped */
+	lq_u32 pad2;
+	lq_u64 lh_interval_ns;	   /* long-header packets per source */
+	lq_u64 lh_tolerance_ns;
+	lq_u64 conn_interval_ns;   /* new connections per source */
+	lq_u64 conn_tolerance_ns;
+};
+
+/* Garbage classes the guard drops unless told otherwise: all of them. */
+#define LQ_GUARD_DROP_ALL                                                                         \
+	((1U << LQ_R_INITIAL_TOO_SMALL) | (1U << LQ_R_UNKNOWN_VERSION) | (1U << LQ_R_CID_TOO_LONG) | \
+	 (1U << LQ_R_LENGTH_OVERRUN) | (1U << LQ_R_BAD_TYPE) | (1U << LQ_R_FIXED_BIT) |             \
+	 (1U << LQ_R_UNKNOWN_DCID) | (1U << LQ_R_EMPTY))
+
+/* ---- the guard's state: lq_guard map ------------------------------------------- */
+
+/* A source: IPv4 address, or IPv6 /64 (one host has a whole /64). */
+struct lq_guard_key {
+	struct lq_ip src;
+};
+
+struct lq_guard_val {
+	lq_u64 lh_tat;	 /* GCRA theoretical arrival time, long headers */
+	lq_u64 conn_tat; /* the same, new connections */
 };
 
 #ifndef LQ_DEF_IDLE_NS
@@ -346,6 +387,7 @@ LQ_INLINE void lq_config_default(struct lq_config *cfg)
 	cfg->idle_ns = LQ_DEF_IDLE_NS;
 	cfg->probe_min = 1200;
 	cfg->strong_cid = LQ_DEF_STRONG_CID;
+	cfg->guard_drop = LQ_GUARD_DROP_ALL;
 }
 
 #endif /* LQ_TYPES_H */

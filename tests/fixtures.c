@@ -36,31 +36,44 @@ struct want {
 	int npackets;	/* 0: not checked */
 	int flags;	/* LQ_RF_* bits that must be set */
 	uint32_t version; /* 0: not checked */
+	int action;	/* enum lq_action */
 };
 
 static struct want Q(int g)
 {
-	return (struct want){ LQ_V_QUIC, g, LQ_E_NONE, 0, 0, 0, 0, 0 };
+	return (struct want){ .verdict = LQ_V_QUIC, .conn = g, .event = LQ_E_NONE };
 }
 
 static struct want QE(int g, int event)
 {
-	return (struct want){ LQ_V_QUIC, g, event, 0, 0, 0, 0, 0 };
+	return (struct want){ .verdict = LQ_V_QUIC, .conn = g, .event = event };
 }
 
 static struct want NQ(int verdict)
 {
-	return (struct want){ verdict, NONE, LQ_E_NONE, 0, 0, 0, 0, 0 };
+	return (struct want){ .verdict = verdict, .conn = NONE, .event = LQ_E_NONE };
 }
 
 static struct want G(int reason)
 {
-	return (struct want){ LQ_V_GARBAGE, NONE, LQ_E_NONE, reason, 0, 0, 0, 0 };
+	return (struct want){ .verdict = LQ_V_GARBAGE, .conn = NONE, .reason = reason };
 }
 
 static struct want P(void)
 {
-	return (struct want){ LQ_V_PENDING, NONE, LQ_E_NONE, 0, 0, 0, 0, 0 };
+	return (struct want){ .verdict = LQ_V_PENDING, .conn = NONE };
+}
+
+/* dropped by the guard */
+static struct want D(struct want w)
+{
+	w.action = LQ_ACT_DROP;
+	return w;
+}
+
+static struct want L(int reason)
+{
+	return D((struct want){ .verdict = LQ_V_LIMITED, .conn = NONE, .event = ANY, .reason = reason });
 }
 
 static void hexdump(const uint8_t *p, size_t n)
@@ -74,9 +87,9 @@ static void hexdump(const uint8_t *p, size_t n)
 
 static const char *vname(int v)
 {
-	static const char *const n[] = { "not_ip", "not_udp", "fragment", "truncated",
-					  "not_quic", "quic",	 "pending",  "garbage" };
-	return v >= 0 && v < 8 ? n[v] : "?";
+	static const char *const n[] = { "not_ip", "not_udp", "fragment", "truncated", "not_quic",
+					  "quic",   "pending", "garbage",  "limited" };
+	return v >= 0 && v < 9 ? n[v] : "?";
 }
 
 /* Sends frame[0..len) at the next millisecond and checks the result. */
@@ -115,6 +128,9 @@ static void check(struct fx *f, const char *what, size_t len, struct want w)
 	} else if (w.version && r.version != w.version) {
 		snprintf(why, sizeof(why), "version: expected 0x%08x, actual 0x%08x", w.version,
 			 r.version);
+	} else if (r.action != w.action) {
+		snprintf(why, sizeof(why), "action: expected %s, actual %s",
+			 w.action ? "drop" : "pass", r.action ? "drop" : "pass");
 	}
 	if (!why[0] && w.conn >= 0) {
 		int g;
@@ -782,39 +798,123 @@ static void handshake_on_new_path(struct fx *f)
 	s2c(f, &c, 300, Q(0));
 }
 
+/* ---- the guard (run with fx_guard_config()) --------------------------------------- */
+
+void fx_guard_config(struct lq_config *cfg)
+{
+	lq_config_default(cfg);
+	cfg->flags |= LQ_CF_GUARD;
+	cfg->guard_drop = LQ_GUARD_DROP_ALL;
+	cfg->lh_interval_ns = 100000000ULL; /* 10 a second */
+	cfg->lh_tolerance_ns = 2 * cfg->lh_interval_ns; /* burst 3 */
+	cfg->conn_interval_ns = 500000000ULL; /* 2 a second */
+	cfg->conn_tolerance_ns = cfg->conn_interval_ns; /* burst 2 */
+	cfg->nversions = 2;
+	cfg->versions[0] = V1;
+	cfg->versions[1] = V2;
+}
+
+static void guard_drops_garbage(struct fx *f)
+{
+	struct conn c, x;
+	size_t n;
+
+	conn_init(&c, "198.18.0.70", 50070, "198.18.1.1", 443, 8, 8, 70);
+	handshake(f, &c, 0); /* a real connection passes untouched */
+	sleep_s(f, 1);
+	conn_init(&x, "198.18.0.71", 50071, "198.18.1.1", 443, 8, 8, 71);
+	n = quic_long(f->pl, 0, V1, &x.odcid, &x.ccid, 0, 600, 1);
+	send(f, "Initial in 650 bytes", &x.cli, &x.srv, n, NULL, D(G(LQ_R_INITIAL_TOO_SMALL)));
+	n = quic_pad(f->pl, quic_long(f->pl, 0, 0xff00001d, &x.odcid, &x.ccid, 0, 1000, 1), 1200);
+	send(f, "draft-29, not accepted", &x.cli, &x.srv, n, NULL, D(G(LQ_R_UNKNOWN_VERSION)));
+	n = quic_retry(f->pl, V1, &x.ccid, &x.scid, 16);
+	x.cli.port++;
+	send(f, "Retry to a server", &x.cli, &x.srv, n, NULL, D(G(LQ_R_BAD_TYPE)));
+	c2s(f, &x, 200, D(G(LQ_R_UNKNOWN_DCID)));
+	n = quic_short(f->pl, &x.scid, 200, 0);
+	x.cli.port++;
+	send(f, "unknown short header, fixed bit clear", &x.cli, &x.srv, n, NULL,
+	     D(G(LQ_R_FIXED_BIT)));
+	x.cli.port++;
+	send(f, "empty datagram", &x.cli, &x.srv, 0, NULL, D(G(LQ_R_EMPTY)));
+	c2s(f, &c, 60, Q(0));
+	s2c(f, &c, 1300, Q(0));
+}
+
+static void guard_rates(struct fx *f)
+{
+	struct conn a, b, c, d, e, g;
+
+	/* new connections: 2 a second, burst 2, per source */
+	conn_init(&a, "198.18.0.80", 50080, "198.18.1.1", 443, 8, 8, 80);
+	conn_init(&b, "198.18.0.80", 50081, "198.18.1.1", 443, 8, 8, 81);
+	conn_init(&c, "198.18.0.80", 50082, "198.18.1.1", 443, 8, 8, 82);
+	client_initial(f, &a, QE(0, LQ_E_NEW_CONN));
+	server_initial(f, &a, Q(0)); /* servers are not limited */
+	f->now += 200000000ULL;
+	client_initial(f, &b, QE(1, LQ_E_NEW_CONN));
+	f->now += 200000000ULL;
+	client_initial(f, &c, L(LQ_R_CONN_RATE)); /* the third within a second */
+	c2s(f, &a, 60, Q(0)); /* short headers are never limited */
+	s2c(f, &a, 1200, Q(0));
+	sleep_s(f, 1);
+	client_initial(f, &c, QE(2, LQ_E_NEW_CONN)); /* a second later: allowed */
+	/* long headers: 10 a second, burst 3, per source */
+	conn_init(&d, "198.18.0.81", 50085, "198.18.1.1", 443, 8, 8, 85);
+	conn_init(&g, "198.18.0.81", 50086, "198.18.1.1", 443, 8, 8, 86);
+	client_initial(f, &d, QE(3, LQ_E_NEW_CONN));
+	server_initial(f, &d, Q(3));
+	client_finished(f, &d, Q(3));
+	client_initial(f, &g, QE(4, LQ_E_NEW_CONN));
+	client_finished(f, &d, L(LQ_R_RATE_LIMIT)); /* the source's 4th in 4 ms */
+	c2s(f, &d, 60, Q(3));
+	/* IPv6 sources count per /64: two hosts of one /64 share the buckets */
+	conn_init(&d, "2001:db8:5::1", 50083, "2001:db8:1::1", 443, 8, 8, 87);
+	conn_init(&e, "2001:db8:5::2", 50084, "2001:db8:1::1", 443, 8, 8, 88);
+	client_initial(f, &d, QE(5, LQ_E_NEW_CONN));
+	client_initial(f, &e, QE(6, LQ_E_NEW_CONN));
+	e.cli.port++;
+	e.odcid = pkt_cid(8, 8801);
+	client_initial(f, &e, L(LQ_R_CONN_RATE));
+}
+
 const struct fx_case fx_cases[] = {
 	{ "defect1_versions", "v1, v2, v2 drafts, IETF drafts, mvfst, gQUIC T/Q05x are QUIC",
-	  defect1_versions },
-	{ "defect2_twenty_byte_cids", "CIDs up to 20 bytes; 21 is garbage", defect2_twenty_byte_cids },
-	{ "defect3_shorter_dcid", "a stored CID key is exactly its length", defect3_shorter_dcid },
+	  defect1_versions, 0 },
+	{ "defect2_twenty_byte_cids", "CIDs up to 20 bytes; 21 is garbage", defect2_twenty_byte_cids, 0 },
+	{ "defect3_shorter_dcid", "a stored CID key is exactly its length", defect3_shorter_dcid, 0 },
 	{ "defect4_whole_header", "headers parsed to their end, bounded by the datagram",
-	  defect4_whole_header },
+	  defect4_whole_header, 0 },
 	{ "defect5_encapsulations", "IPv4 options, VLAN, QinQ, IPv6 extension headers",
-	  defect5_encapsulations },
-	{ "defect6_coalesced", "coalesced packets walked, their types reported", defect6_coalesced },
+	  defect5_encapsulations, 0 },
+	{ "defect6_coalesced", "coalesced packets walked, their types reported", defect6_coalesced, 0 },
 	{ "defect7_address_migration", "a new address with a new CID links by anchors",
-	  defect7_address_migration },
-	{ "defect8_pending_per_flow", "pending state is per 4-tuple", defect8_pending_per_flow },
-	{ "defect9_short_cid", "a 1-byte DCID match alone links nothing", defect9_short_cid },
+	  defect7_address_migration, 0 },
+	{ "defect8_pending_per_flow", "pending state is per 4-tuple", defect8_pending_per_flow, 0 },
+	{ "defect9_short_cid", "a 1-byte DCID match alone links nothing", defect9_short_cid, 0 },
 	{ "defect10_expiry", "idle entries expire; a dead connection links nothing",
-	  defect10_expiry },
-	{ "defect11_both_directions", "both directions share one label", defect11_both_directions },
-	{ "defect12_cid_rotation", "a CID change on a known path is recorded", defect12_cid_rotation },
-	{ "grease_then_vn", "version negotiation keeps the label", grease_then_vn },
-	{ "retry_keeps_label", "Retry keeps the label", retry_keeps_label },
-	{ "new_handshake_same_tuple", "a new handshake is a new connection", new_handshake_same_tuple },
-	{ "ambiguous_never_merged", "two candidates: no link", ambiguous_never_merged },
-	{ "preferred_address", "a server's new address links by the client's", preferred_address },
-	{ "multipath_both_paths", "two paths in use at once keep one label", multipath_both_paths },
+	  defect10_expiry, 0 },
+	{ "defect11_both_directions", "both directions share one label", defect11_both_directions, 0 },
+	{ "defect12_cid_rotation", "a CID change on a known path is recorded", defect12_cid_rotation, 0 },
+	{ "grease_then_vn", "version negotiation keeps the label", grease_then_vn, 0 },
+	{ "retry_keeps_label", "Retry keeps the label", retry_keeps_label, 0 },
+	{ "new_handshake_same_tuple", "a new handshake is a new connection", new_handshake_same_tuple, 0 },
+	{ "ambiguous_never_merged", "two candidates: no link", ambiguous_never_merged, 0 },
+	{ "preferred_address", "a server's new address links by the client's", preferred_address, 0 },
+	{ "multipath_both_paths", "two paths in use at once keep one label", multipath_both_paths, 0 },
 	{ "zero_length_client_cids", "empty CIDs: the 4-tuple tells, nothing else links",
-	  zero_length_client_cids },
-	{ "fixed_bit", "fixed bit: grease on a connection, garbage without one", fixed_bit },
-	{ "not_quic", "non-QUIC and malformed traffic", not_quic },
-	{ "unsolicited_vn_retry", "VN and Retry only answer a client", unsolicited_vn_retry },
-	{ "shared_four_tuple", "two connections on one 4-tuple stay apart", shared_four_tuple },
-	{ "gquic", "Google QUIC Q046 and the Q043 public header", gquic },
+	  zero_length_client_cids, 0 },
+	{ "fixed_bit", "fixed bit: grease on a connection, garbage without one", fixed_bit, 0 },
+	{ "not_quic", "non-QUIC and malformed traffic", not_quic, 0 },
+	{ "unsolicited_vn_retry", "VN and Retry only answer a client", unsolicited_vn_retry, 0 },
+	{ "shared_four_tuple", "two connections on one 4-tuple stay apart", shared_four_tuple, 0 },
+	{ "gquic", "Google QUIC Q046 and the Q043 public header", gquic, 0 },
 	{ "handshake_on_new_path", "a known DCID in a long header links a new path",
-	  handshake_on_new_path },
+	  handshake_on_new_path, 0 },
+	{ "guard_drops_garbage", "the guard drops every garbage class, nothing else",
+	  guard_drops_garbage, 1 },
+	{ "guard_rates", "per-source rates of long headers and new connections, IPv6 per /64",
+	  guard_rates, 1 },
 };
 
 const size_t fx_ncases = sizeof(fx_cases) / sizeof(fx_cases[0]);
@@ -823,6 +923,8 @@ int fx_run_case(const struct fx_runner *r, const struct fx_case *c)
 {
 	static struct fx f;
 
+	if (!!(r->cfg->flags & LQ_CF_GUARD) != !!c->guard)
+		return 0;
 	memset(&f, 0, sizeof(f));
 	f.r = r;
 	f.cname = c->name;

@@ -37,13 +37,20 @@ struct fx_case {
 	const char *name;
 	const char *rule; /* which rule, or which defect of the seed, it proves */
 	void (*run)(struct fx *f);
+	int guard; /* runs with fx_guard_config() instead of the defaults */
 };
+
+/* The settings guard cases run with: the guard on, dropping every garbage
+ * class, 10 long headers a second (burst 3) and 2 new connections a second
+ * (burst 2) per source, versions v1 and v2 only. */
+void fx_guard_config(struct lq_config *cfg);
 
 extern const struct fx_case fx_cases[];
 extern const size_t fx_ncases;
 
 /* Runs one case; prints each failed expectation (expected, actual, hex
- * dump) and returns how many failed. */
+ * dump) and returns how many failed. A guard case on a runner without the
+ * guard, or the reverse, is not run (returns 0). */
 int fx_run_case(const struct fx_runner *r, const struct fx_case *c);
 
 #endif

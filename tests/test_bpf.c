@@ -40,14 +40,17 @@ static void bpf_reset(void *ctx)
 	lq_kernel_clear_maps(b->k);
 }
 
-static struct fx_runner *current;
+/* the runners of one group: defaults, and guard settings */
+static struct fx_runner *current, *current_guard;
 
 static void run_case(void **state)
 {
-	assert_int_equal(fx_run_case(current, *state), 0);
+	const struct fx_case *c = *state;
+
+	assert_int_equal(fx_run_case(c->guard ? current_guard : current, c), 0);
 }
 
-static int run_group(const char *name, struct fx_runner *r)
+static int run_group(const char *name, struct fx_runner *r, struct fx_runner *rg)
 {
 	struct CMUnitTest *tests = calloc(fx_ncases, sizeof(*tests));
 	size_t i;
@@ -61,6 +64,7 @@ static int run_group(const char *name, struct fx_runner *r)
 		tests[i].initial_state = (void *)&fx_cases[i];
 	}
 	current = r;
+	current_guard = rg;
 	rc = _cmocka_run_group_tests(name, tests, fx_ncases, NULL, NULL);
 	free(tests);
 	return rc;
@@ -114,10 +118,12 @@ static void gso_super_packet(void **state)
 int main(void)
 {
 	struct lq_kernel_opts o;
-	struct lq_kernel k;
-	struct bpfrun xdp, tc;
+	struct lq_kernel k, kg;
+	struct bpfrun xdp, tc, xdpg, tcg;
 	struct fx_runner rx = { "xdp", bpf_classify, bpf_reset, &xdp, &xdp.cfg };
 	struct fx_runner rt = { "tc", bpf_classify, bpf_reset, &tc, &tc.cfg };
+	struct fx_runner rxg = { "xdp+guard", bpf_classify, bpf_reset, &xdpg, &xdpg.cfg };
+	struct fx_runner rtg = { "tc+guard", bpf_classify, bpf_reset, &tcg, &tcg.cfg };
 	int rc;
 
 	if (geteuid() != 0) {
@@ -126,25 +132,40 @@ int main(void)
 		return 77;
 	}
 	memset(&o, 0, sizeof(o));
+	o.tool = "test_bpf";
 	lq_config_default(&o.cfg);
 	o.cfg.flags |= LQ_CF_REPORT_ALL;
 	lq_map_sizes_default(&o.sizes);
-	o.sizes.conns = o.sizes.dcids = o.sizes.dest = o.sizes.sip = o.sizes.pending = 4096;
+	o.sizes.conns = o.sizes.dcids = o.sizes.dest = o.sizes.sip = o.sizes.pending = o.sizes.guard =
+		4096;
 	o.test_clock = 1;
 	if (lq_kernel_open(&k, &o))
 		return 1;
+	fx_guard_config(&o.cfg);
+	o.cfg.flags |= LQ_CF_REPORT_ALL;
+	if (lq_kernel_open(&kg, &o)) {
+		lq_kernel_close(&k);
+		return 1;
+	}
 	xdp.k = tc.k = &k;
-	xdp.cfg = tc.cfg = o.cfg;
+	xdpg.k = tcg.k = &kg;
+	lq_config_default(&xdp.cfg);
+	tc.cfg = xdp.cfg;
+	fx_guard_config(&xdpg.cfg);
+	tcg.cfg = xdpg.cfg;
 	xdp.fd = lq_kernel_prog_fd(&k, "xdp");
 	tc.fd = lq_kernel_prog_fd(&k, "tc_in");
-	rc = run_group("fixtures (XDP program)", &rx);
-	rc |= run_group("fixtures (tc program)", &rt);
+	xdpg.fd = lq_kernel_prog_fd(&kg, "xdp");
+	tcg.fd = lq_kernel_prog_fd(&kg, "tc_in");
+	rc = run_group("fixtures (XDP program)", &rx, &rxg);
+	rc |= run_group("fixtures (tc program)", &rt, &rtg);
 	{
 		const struct CMUnitTest gso[] = { cmocka_unit_test(gso_super_packet) };
 
 		gk = &k;
 		rc |= cmocka_run_group_tests_name("GSO on tc egress", gso, NULL, NULL);
 	}
+	lq_kernel_close(&kg);
 	lq_kernel_close(&k);
 	return rc;
 }

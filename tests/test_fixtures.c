@@ -36,16 +36,19 @@ static void native_reset(void *ctx)
 	emu_map_clear(&n->maps.dest);
 	emu_map_clear(&n->maps.sip);
 	emu_map_clear(&n->maps.pending);
+	emu_map_clear(&n->maps.guard);
 }
 
-static struct native nat;
+static struct native nat, natg;
 static struct fx_runner runner = { "native", native_classify, native_reset, &nat, &nat.cfg };
+static struct fx_runner guard = { "native+guard", native_classify, native_reset, &natg,
+				  &natg.cfg };
 
 static void run_case(void **state)
 {
 	const struct fx_case *c = *state;
 
-	assert_int_equal(fx_run_case(&runner, c), 0);
+	assert_int_equal(fx_run_case(c->guard ? &guard : &runner, c), 0);
 }
 
 int main(void)
@@ -56,9 +59,10 @@ int main(void)
 	int rc;
 
 	lq_config_default(&nat.cfg);
+	fx_guard_config(&natg.cfg);
 	lq_map_sizes_default(&sz);
-	sz.conns = sz.dcids = sz.dest = sz.sip = sz.pending = 4096;
-	if (!tests || lq_maps_init(&nat.maps, &sz))
+	sz.conns = sz.dcids = sz.dest = sz.sip = sz.pending = sz.guard = 4096;
+	if (!tests || lq_maps_init(&nat.maps, &sz) || lq_maps_init(&natg.maps, &sz))
 		return 1;
 	for (i = 0; i < fx_ncases; i++) {
 		tests[i].name = fx_cases[i].name;
@@ -67,6 +71,7 @@ int main(void)
 	}
 	rc = _cmocka_run_group_tests("fixtures (native)", tests, fx_ncases, NULL, NULL);
 	lq_maps_free(&nat.maps);
+	lq_maps_free(&natg.maps);
 	free(tests);
 	return rc;
 }

@@ -63,7 +63,7 @@ static void version_table(void **state)
 
 static struct lq_buf buf_of(const uint8_t *p, uint32_t n)
 {
-	struct lq_buf b = { p, p + n, n, 0, n };
+	struct lq_buf b = { p, p + n, n, 0, n, 0 };
 
 	return b;
 }
@@ -248,7 +248,7 @@ static void random_frames(void **state)
 	(void)state;
 	lq_config_default(&cfg);
 	lq_map_sizes_default(&sz);
-	sz.conns = sz.dcids = sz.dest = sz.sip = sz.pending = 256;
+	sz.conns = sz.dcids = sz.dest = sz.sip = sz.pending = sz.guard = 256;
 	assert_int_equal(lq_maps_init(&maps, &sz), 0);
 	for (i = 0; i < 50000; i++) {
 		x = x * 1103515245 + 12345;
