@@ -14,7 +14,13 @@ int capture_open(struct capture *cap, const char *file, const char *filter)
 	errbuf[0] = 0;
 	cap->pcap = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!cap->pcap) {
-		fprintf(stderr, "linkquic-replay: cannot read '%s': %s\n", file, errbuf);
+		const char *why = errbuf;
+		size_t n = strlen(file);
+
+		/* libpcap often starts its message with the file name: say it once */
+		if (!strncmp(why, file, n) && why[n] == ':' && why[n + 1] == ' ')
+			why += n + 2;
+		fprintf(stderr, "linkquic-replay: cannot read '%s': %s\n", file, why);
 		return -1;
 	}
 	cap->dlt = pcap_datalink(cap->pcap);

@@ -27,6 +27,7 @@ static inline long lq_map_delete(void *map, const void *key)
 #define LQ_MAP_DEST (&lq_cur->dest)
 #define LQ_MAP_SIP (&lq_cur->sip)
 #define LQ_MAP_PENDING (&lq_cur->pending)
+#define LQ_MAP_GUARD (&lq_cur->guard)
 
 #include "../parser/linkquic.h"
 
@@ -37,6 +38,7 @@ void lq_map_sizes_default(struct lq_map_sizes *sz)
 	sz->dest = LQ_DEF_DESTS;
 	sz->sip = LQ_DEF_SIPS;
 	sz->pending = LQ_DEF_PENDING;
+	sz->guard = LQ_DEF_GUARD;
 }
 
 int lq_maps_init(struct lq_maps *m, const struct lq_map_sizes *sz)
@@ -57,6 +59,9 @@ int lq_maps_init(struct lq_maps *m, const struct lq_map_sizes *sz)
 	if (!err)
 		err = emu_map_init(&m->pending, "potential_quic", sizeof(struct lq_path_key),
 				   sizeof(struct lq_pending_val), sz->pending, 1);
+	if (!err)
+		err = emu_map_init(&m->guard, "lq_guard", sizeof(struct lq_guard_key),
+				   sizeof(struct lq_guard_val), sz->guard, 1);
 	if (err)
 		lq_maps_free(m);
 	return err;
@@ -69,13 +74,14 @@ void lq_maps_free(struct lq_maps *m)
 	emu_map_free(&m->dest);
 	emu_map_free(&m->sip);
 	emu_map_free(&m->pending);
+	emu_map_free(&m->guard);
 }
 
 uint8_t lq_classify(struct lq_maps *maps, const struct lq_config *cfg, uint64_t now_ns,
 		    const uint8_t *frame, uint32_t caplen, uint32_t l3, uint16_t proto,
 		    struct lq_result *res)
 {
-	struct lq_buf buf = { frame, frame + caplen, caplen, 0, 0 };
+	struct lq_buf buf = { frame, frame + caplen, caplen, 0, 0, 0 };
 	struct lq_scratch s;
 	uint8_t act;
 
@@ -88,7 +94,7 @@ uint8_t lq_classify(struct lq_maps *maps, const struct lq_config *cfg, uint64_t 
 uint8_t lq_classify_eth(struct lq_maps *maps, const struct lq_config *cfg, uint64_t now_ns,
 			const uint8_t *frame, uint32_t caplen, struct lq_result *res)
 {
-	struct lq_buf buf = { frame, frame + caplen, caplen, 0, 0 };
+	struct lq_buf buf = { frame, frame + caplen, caplen, 0, 0, 0 };
 	lq_u16 proto = 0;
 	int l3 = lq_parse_eth(&buf, &proto);
 

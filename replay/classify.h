@@ -15,6 +15,7 @@ struct lq_map_sizes {
 	uint32_t dest;
 	uint32_t sip;
 	uint32_t pending;
+	uint32_t guard;
 };
 
 struct lq_maps {
@@ -23,6 +24,7 @@ struct lq_maps {
 	struct emu_map dest;	/* dest_map */
 	struct emu_map sip;	/* sip_map */
 	struct emu_map pending; /* potential_quic */
+	struct emu_map guard;	/* lq_guard: the guard's per-source rates */
 };
 
 void lq_map_sizes_default(struct lq_map_sizes *sz);

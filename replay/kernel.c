@@ -72,26 +72,57 @@ static int on_ringbuf(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-/* The tail of a verifier log, where the reason is. */
+static const char *lq_tool = "linkquic";
+
+/* The verifier's reason is the last line before its statistics. */
+static void log_reason(const char *log, char *out, size_t n)
+{
+	const char *p = log + strlen(log), *line_end, *line;
+
+	out[0] = 0;
+	while (p > log) {
+		line_end = p;
+		while (line_end > log && (line_end[-1] == '\n' || line_end[-1] == ' '))
+			line_end--;
+		line = line_end;
+		while (line > log && line[-1] != '\n')
+			line--;
+		p = line;
+		if (line_end <= line)
+			continue;
+		if (!strncmp(line, "processed ", 10) || !strncmp(line, "verification time", 17) ||
+		    !strncmp(line, "stack depth", 11) || !strncmp(line, "-- END", 6))
+			continue;
+		snprintf(out, n, "%.*s", (int)(line_end - line), line);
+		return;
+	}
+}
+
+/* The last lines of a verifier log, where the reason is. */
 static void print_log_tail(const char *log)
 {
-	size_t n = strlen(log);
-	const char *p = n > 6000 ? log + n - 6000 : log;
+	const char *p = log + strlen(log);
+	int lines = 0;
 
-	if (!n)
+	if (p == log)
 		return;
-	fprintf(stderr, "--- verifier log (end) ---\n%s%s--- end of verifier log ---\n",
-		p == log ? "" : "...\n", p);
+	while (p > log && lines < 40)
+		if (*--p == '\n')
+			lines++;
+	fprintf(stderr, "--- verifier log (last lines) ---\n%s%s%s--- end of verifier log ---\n",
+		p == log ? "" : "...", p, p[strlen(p) - 1] == '\n' ? "" : "\n");
 }
 
 int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 {
-	static char log[1 << 20];
+	static char log[16 << 20]; /* a refused 500k-instruction program logs a lot */
 	struct bpf_program *prog;
+	char reason[256];
 	int err;
 
-	memset(k, 0, sizeof(*k));
+	memset(k, 0, sizeof(k[0]));
 	lq_verbose = o->verbose;
+	lq_tool = o->tool ? o->tool : "linkquic";
 	libbpf_set_print(libbpf_print);
 	k->on_record = o->on_record;
 	k->on_record_ctx = o->on_record_ctx;
@@ -100,11 +131,10 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	k->skel = linkquic_bpf__open();
 	if (!k->skel) {
 		err = -errno;
-		fprintf(stderr, "linkquic: cannot open the BPF object: %s\n", strerror(-err));
+		fprintf(stderr, "%s: cannot open the BPF object: %s\n", lq_tool, strerror(-err));
 		return err;
 	}
 	k->skel->rodata->lq_cfg = o->cfg;
-	k->skel->rodata->lq_enforce = o->enforce ? 1 : 0;
 	k->skel->rodata->lq_test_clock = o->test_clock ? 1 : 0;
 	k->skel->rodata->lq_snaplen = o->snaplen > LQ_SNAP_MAX ? LQ_SNAP_MAX : o->snaplen;
 	bpf_map__set_max_entries(k->skel->maps.connections_map, o->sizes.conns);
@@ -112,6 +142,7 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	bpf_map__set_max_entries(k->skel->maps.dest_map, o->sizes.dest);
 	bpf_map__set_max_entries(k->skel->maps.sip_map, o->sizes.sip);
 	bpf_map__set_max_entries(k->skel->maps.potential_quic, o->sizes.pending);
+	bpf_map__set_max_entries(k->skel->maps.lq_guard, o->sizes.guard);
 	bpf_object__for_each_program(prog, k->skel->obj)
 	{
 		bpf_program__set_log_buf(prog, log, sizeof(log));
@@ -119,8 +150,13 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	log[0] = 0;
 	err = linkquic_bpf__load(k->skel);
 	if (err) {
-		fprintf(stderr, "linkquic: the kernel refused the BPF programs: %s (%d)\n",
-			strerror(-err), err);
+		log_reason(log, reason, sizeof(reason));
+		if (reason[0])
+			fprintf(stderr, "%s: the kernel's verifier refused the BPF programs: %s\n",
+				lq_tool, reason);
+		else
+			fprintf(stderr, "%s: the kernel refused the BPF programs: %s (%d)\n", lq_tool,
+				strerror(-err), err);
 		print_log_tail(log);
 		lq_kernel_close(k);
 		return err;
@@ -128,7 +164,7 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	k->rb = ring_buffer__new(bpf_map__fd(k->skel->maps.lq_records), on_ringbuf, k, NULL);
 	if (!k->rb) {
 		err = -errno;
-		fprintf(stderr, "linkquic: cannot map the ring buffer: %s\n", strerror(-err));
+		fprintf(stderr, "%s: cannot map the ring buffer: %s\n", lq_tool, strerror(-err));
 		lq_kernel_close(k);
 		return err;
 	}
@@ -273,6 +309,7 @@ void lq_kernel_clear_maps(struct lq_kernel *k)
 	clear_map(bpf_map__fd(k->skel->maps.dest_map));
 	clear_map(bpf_map__fd(k->skel->maps.sip_map));
 	clear_map(bpf_map__fd(k->skel->maps.potential_quic));
+	clear_map(bpf_map__fd(k->skel->maps.lq_guard));
 }
 
 int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out)
@@ -285,6 +322,7 @@ int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out)
 	sz.dest = bpf_map__max_entries(k->skel->maps.dest_map);
 	sz.sip = bpf_map__max_entries(k->skel->maps.sip_map);
 	sz.pending = bpf_map__max_entries(k->skel->maps.potential_quic);
+	sz.guard = bpf_map__max_entries(k->skel->maps.lq_guard);
 	err = lq_maps_init(out, &sz);
 	if (err)
 		return err;
@@ -292,7 +330,8 @@ int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out)
 	    (err = copy_map(bpf_map__fd(k->skel->maps.dcids_map), &out->dcids)) ||
 	    (err = copy_map(bpf_map__fd(k->skel->maps.dest_map), &out->dest)) ||
 	    (err = copy_map(bpf_map__fd(k->skel->maps.sip_map), &out->sip)) ||
-	    (err = copy_map(bpf_map__fd(k->skel->maps.potential_quic), &out->pending))) {
+	    (err = copy_map(bpf_map__fd(k->skel->maps.potential_quic), &out->pending)) ||
+	    (err = copy_map(bpf_map__fd(k->skel->maps.lq_guard), &out->guard))) {
 		lq_maps_free(out);
 		return err;
 	}

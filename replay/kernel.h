@@ -40,10 +40,10 @@ struct lq_kernel {
 };
 
 struct lq_kernel_opts {
+	const char *tool; /* names the messages: "linkquic-replay", "linkquic-live" */
 	struct lq_config cfg;
 	struct lq_map_sizes sizes;
 	int test_clock;	 /* replaying: the clock is set per frame */
-	int enforce;	 /* let the programs drop what the classifier says */
 	int verbose;	 /* show libbpf's messages */
 	uint32_t snaplen; /* bytes of each reported frame to deliver, 0..LQ_SNAP_MAX */
 	lq_record_fn on_record; /* live: called for each record (NULL in test runs) */

@@ -84,7 +84,7 @@ int lq_link_l3(int dlt, const uint8_t *f, uint32_t n, uint16_t *proto)
 	*proto = 0;
 	switch (dlt) {
 	case DLT_EN10MB: {
-		struct lq_buf b = { f, f + n, n, 0, 0 };
+		struct lq_buf b = { f, f + n, n, 0, 0, 0 };
 
 		return lq_parse_eth(&b, proto);
 	}

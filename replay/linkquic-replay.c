@@ -3,19 +3,17 @@
  * linkquic-replay - runs a capture file through the linkquic classifier with
  * emulated maps, the capture's timestamps as the clock.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify.h"
-#include "linklayer.h"
+#include "options.h"
 #include "output.h"
 #include "replay.h"
+
+#define TOOL "linkquic-replay"
 
 static const char usage[] =
 	"Usage: linkquic-replay [OPTIONS] FILE [FILTER...]\n"
@@ -27,8 +25,9 @@ static const char usage[] =
 	"  -f, --format=FMT      table (default: connection table and summary),\n"
 	"                        jsonl or csv (one record per frame on stdout;\n"
 	"                        the summary goes to stderr)\n"
-	"  -e, --events          records only for notable frames: events, pending, garbage\n"
-	"  -m, --maps            also print the five maps at the end\n"
+	"  -e, --events          records only for notable frames: events, pending,\n"
+	"                        garbage, limited\n"
+	"  -m, --maps            also print the six maps at the end\n"
 	"  -q, --quiet           no connection table or summary\n"
 	"Tracking:\n"
 	"  -t, --idle-timeout=S  seconds after which an unused path, pending flow or\n"
@@ -38,6 +37,17 @@ static const char usage[] =
 	"      --max-servers=N   dest_map entries (default 65536)\n"
 	"      --max-clients=N   sip_map entries (default 262144)\n"
 	"      --max-pending=N   potential_quic entries (default 65536)\n"
+	"      --accept-versions=LIST  versions accepted (hex, v1, v2, v2draft; comma-\n"
+	"                        separated); others are garbage. Default: every known one\n"
+	"Guard (what linkquic-live --guard would drop, reported as action \"drop\"):\n"
+	"      --guard           drop garbage (see --guard-drop) and apply the rates\n"
+	"      --guard-drop=LIST garbage classes to drop: all (default), none, or any of\n"
+	"                        initial_too_small,unknown_version,cid_too_long,\n"
+	"                        length_overrun,bad_type,fixed_bit,unknown_dcid,empty\n"
+	"      --guard-rate=R[:B]      long-header packets per second per source (IPv6:\n"
+	"                        per /64), burst B (default R); off unless given\n"
+	"      --guard-conn-rate=R[:B] new connections per second per source\n"
+	"      --max-guard=N     lq_guard entries (default 65536)\n"
 	"Kernel:\n"
 	"      --kernel          run every frame through the loaded XDP program\n"
 	"                        (bpf_prog_test_run) instead of user space\n"
@@ -49,23 +59,8 @@ static const char usage[] =
 	"  linkquic-replay capture.pcapng\n"
 	"  linkquic-replay -f jsonl capture.pcap 'udp port 443' > records.jsonl\n"
 	"  tcpdump -i eth0 -w - udp | linkquic-replay -f csv -e -\n"
+	"  linkquic-replay --guard --guard-rate 20:40 -f jsonl -e capture.pcap\n"
 	"  sudo linkquic-replay --compare capture.pcap\n";
-
-static int parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "linkquic-replay: %s: '%s' is not a number from %u to %u\n", opt, s,
-			min, max);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
 
 static char *join_args(int argc, char **argv)
 {
@@ -92,8 +87,14 @@ enum {
 	OPT_MAX_SERVERS,
 	OPT_MAX_CLIENTS,
 	OPT_MAX_PENDING,
+	OPT_MAX_GUARD,
 	OPT_KERNEL,
 	OPT_COMPARE,
+	OPT_GUARD,
+	OPT_GUARD_DROP,
+	OPT_GUARD_RATE,
+	OPT_GUARD_CONN_RATE,
+	OPT_ACCEPT,
 };
 
 int main(int argc, char **argv)
@@ -109,6 +110,12 @@ int main(int argc, char **argv)
 		{ "max-servers", required_argument, NULL, OPT_MAX_SERVERS },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+		{ "max-guard", required_argument, NULL, OPT_MAX_GUARD },
+		{ "accept-versions", required_argument, NULL, OPT_ACCEPT },
+		{ "guard", no_argument, NULL, OPT_GUARD },
+		{ "guard-drop", required_argument, NULL, OPT_GUARD_DROP },
+		{ "guard-rate", required_argument, NULL, OPT_GUARD_RATE },
+		{ "guard-conn-rate", required_argument, NULL, OPT_GUARD_CONN_RATE },
 		{ "kernel", no_argument, NULL, OPT_KERNEL },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -124,7 +131,8 @@ int main(int argc, char **argv)
 	lq_config_default(&o.cfg);
 	lq_map_sizes_default(&o.sizes);
 
-	while ((c = getopt_long(argc, argv, "f:emqt:vh", opts, NULL)) != -1) {
+	opterr = 0; /* our own one-line messages, named after the tool */
+	while ((c = getopt_long(argc, argv, ":f:emqt:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!strcmp(optarg, "table"))
@@ -134,8 +142,7 @@ int main(int argc, char **argv)
 			else if (!strcmp(optarg, "csv"))
 				o.format = LQ_FMT_CSV;
 			else {
-				fprintf(stderr,
-					"linkquic-replay: --format: '%s' is not table, jsonl or csv\n",
+				fprintf(stderr, TOOL ": --format: '%s' is not table, jsonl or csv\n",
 					optarg);
 				return 1;
 			}
@@ -150,28 +157,53 @@ int main(int argc, char **argv)
 			o.quiet = 1;
 			break;
 		case 't':
-			if (parse_u32("--idle-timeout", optarg, 1, 86400, &v32))
+			if (lq_opt_u32(TOOL, "--idle-timeout", optarg, 1, 86400, &v32))
 				return 1;
 			o.cfg.idle_ns = (uint64_t)v32 * 1000000000ULL;
 			break;
 		case OPT_MAX_PATHS:
-			if (parse_u32("--max-paths", optarg, 16, 1u << 26, &o.sizes.conns))
+			if (lq_opt_u32(TOOL, "--max-paths", optarg, 16, 1u << 26, &o.sizes.conns))
 				return 1;
 			break;
 		case OPT_MAX_CIDS:
-			if (parse_u32("--max-cids", optarg, 16, 1u << 26, &o.sizes.dcids))
+			if (lq_opt_u32(TOOL, "--max-cids", optarg, 16, 1u << 26, &o.sizes.dcids))
 				return 1;
 			break;
 		case OPT_MAX_SERVERS:
-			if (parse_u32("--max-servers", optarg, 16, 1u << 26, &o.sizes.dest))
+			if (lq_opt_u32(TOOL, "--max-servers", optarg, 16, 1u << 26, &o.sizes.dest))
 				return 1;
 			break;
 		case OPT_MAX_CLIENTS:
-			if (parse_u32("--max-clients", optarg, 16, 1u << 26, &o.sizes.sip))
+			if (lq_opt_u32(TOOL, "--max-clients", optarg, 16, 1u << 26, &o.sizes.sip))
 				return 1;
 			break;
 		case OPT_MAX_PENDING:
-			if (parse_u32("--max-pending", optarg, 16, 1u << 26, &o.sizes.pending))
+			if (lq_opt_u32(TOOL, "--max-pending", optarg, 16, 1u << 26, &o.sizes.pending))
+				return 1;
+			break;
+		case OPT_MAX_GUARD:
+			if (lq_opt_u32(TOOL, "--max-guard", optarg, 16, 1u << 26, &o.sizes.guard))
+				return 1;
+			break;
+		case OPT_ACCEPT:
+			if (lq_opt_versions(TOOL, "--accept-versions", optarg, &o.cfg))
+				return 1;
+			break;
+		case OPT_GUARD:
+			o.cfg.flags |= LQ_CF_GUARD;
+			break;
+		case OPT_GUARD_DROP:
+			if (lq_opt_reasons(TOOL, "--guard-drop", optarg, &o.cfg.guard_drop))
+				return 1;
+			break;
+		case OPT_GUARD_RATE:
+			if (lq_opt_rate(TOOL, "--guard-rate", optarg, &o.cfg.lh_interval_ns,
+					&o.cfg.lh_tolerance_ns))
+				return 1;
+			break;
+		case OPT_GUARD_CONN_RATE:
+			if (lq_opt_rate(TOOL, "--guard-conn-rate", optarg, &o.cfg.conn_interval_ns,
+					&o.cfg.conn_tolerance_ns))
 				return 1;
 			break;
 		case OPT_KERNEL:
@@ -186,21 +218,27 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case ':':
+			fprintf(stderr, TOOL ": %s: needs a value (see --help)\n", argv[optind - 1]);
+			return 1;
 		default:
-			fputs("Try 'linkquic-replay --help'.\n", stderr);
+			if (optopt)
+				fprintf(stderr, TOOL ": -%c: unknown option (see --help)\n", optopt);
+			else
+				fprintf(stderr, TOOL ": %s: unknown option (see --help)\n",
+					argv[optind - 1]);
 			return 1;
 		}
 	}
 	if (optind >= argc) {
-		fputs("linkquic-replay: no capture file given\nTry 'linkquic-replay --help'.\n",
-		      stderr);
+		fputs(TOOL ": no capture file given (see --help)\n", stderr);
 		return 1;
 	}
 	o.file = argv[optind];
 	if (optind + 1 < argc) {
 		o.filter = join_args(argc - optind - 1, argv + optind + 1);
 		if (!o.filter) {
-			fputs("linkquic-replay: out of memory\n", stderr);
+			fputs(TOOL ": out of memory\n", stderr);
 			return 1;
 		}
 	}

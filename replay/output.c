@@ -13,6 +13,7 @@
 
 static const char *const verdict_names[LQ_V__COUNT] = {
 	"not_ip", "not_udp", "fragment", "truncated", "not_quic", "quic", "pending", "garbage",
+	"limited",
 };
 
 static const char *const reason_names[LQ_R__COUNT] = {
@@ -234,7 +235,8 @@ void lq_print_record(FILE *f, enum lq_format fmt, const struct lq_rec_ctx *ctx,
 {
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], conn[20], ver[12], types[64];
 	char dcid[2 * LQ_CID_MAX + 1], scid[2 * LQ_CID_MAX + 1], flags[80];
-	int quic = r->verdict == LQ_V_QUIC || r->verdict == LQ_V_PENDING || r->verdict == LQ_V_GARBAGE;
+	int quic = r->verdict == LQ_V_QUIC || r->verdict == LQ_V_PENDING ||
+		   r->verdict == LQ_V_GARBAGE || r->verdict == LQ_V_LIMITED;
 	int has_ip = r->ip_ver != 0;
 	int has_udp = r->verdict >= LQ_V_NOT_QUIC;
 	const char *type = quic ? lq_type_name(r->type) : NULL;
@@ -344,18 +346,21 @@ void lq_stats_add(struct lq_stats *s, const struct lq_result *r)
 		s->reasons[r->reason]++;
 	if (r->event && r->event < LQ_E__COUNT)
 		s->events[r->event]++;
-	if (r->action == LQ_ACT_DROP)
+	if (r->action == LQ_ACT_DROP) {
 		s->drops++;
+		if (r->reason < LQ_R__COUNT)
+			s->drops_by_reason[r->reason]++;
+	}
 }
 
 static uint64_t count_conns(const struct lq_maps *maps);
 
-void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *maps)
+void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *maps, long nconns)
 {
 	unsigned i;
 	int first = 1;
 
-	fprintf(f, "%" PRIu64 " frames:", s->frames);
+	fprintf(f, "%" PRIu64 " frames%s", s->frames, s->frames ? ":" : "");
 	for (i = 0; i < LQ_V__COUNT; i++) {
 		if (!s->verdicts[i])
 			continue;
@@ -366,8 +371,8 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 	if (maps)
 		fprintf(f, "%" PRIu64 " connections, %u paths, %u connection IDs, %u servers, "
 			   "%u pending flows\n",
-			count_conns(maps), maps->conns.count, maps->dcids.count, maps->dest.count,
-			maps->pending.count);
+			nconns >= 0 ? (uint64_t)nconns : count_conns(maps), maps->conns.count,
+			maps->dcids.count, maps->dest.count, maps->pending.count);
 	first = 1;
 	for (i = 1; i < LQ_E__COUNT; i++) {
 		if (!s->events[i])
@@ -386,8 +391,17 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 	}
 	if (!first)
 		fputc('\n', f);
-	if (s->drops)
-		fprintf(f, "dropped: %" PRIu64 "\n", s->drops);
+	if (s->drops) {
+		fprintf(f, "dropped: %" PRIu64, s->drops);
+		for (i = 1, first = 1; i < LQ_R__COUNT; i++) {
+			if (!s->drops_by_reason[i])
+				continue;
+			fprintf(f, "%s%s %" PRIu64, first ? " (" : ", ", reason_names[i],
+				s->drops_by_reason[i]);
+			first = 0;
+		}
+		fputs(first ? "\n" : ")\n", f);
+	}
 	if (maps && (maps->conns.evictions || maps->dcids.evictions || maps->pending.evictions))
 		fprintf(f, "evicted: %" PRIu64 " paths, %" PRIu64 " connection IDs, %" PRIu64
 			   " pending flows (maps full)\n",
@@ -655,16 +669,18 @@ static void fmt_anchor(const struct lq_anchor *a, char *buf, size_t n)
 		 a->crowded_tick, a->server_cid_len, a->client_cid_len);
 }
 
-static double secs(uint64_t ns)
+/* seconds.nanoseconds, exactly (a double would round the nanoseconds) */
+static const char *secs(uint64_t ns, char *buf, size_t n)
 {
-	return (double)ns / 1e9;
+	snprintf(buf, n, "%" PRIu64 ".%09" PRIu64, ns / 1000000000u, ns % 1000000000u);
+	return buf;
 }
 
 void lq_print_maps(FILE *f, const struct lq_maps *maps)
 {
 	struct kv *v;
 	size_t n = 0, i;
-	char a[64], b[64], c0[2 * LQ_CID_MAX + 1], c1[2 * LQ_CID_MAX + 1], an[160];
+	char a[64], b[64], c0[2 * LQ_CID_MAX + 1], c1[2 * LQ_CID_MAX + 1], an[160], t0[32], t1[32];
 
 	v = sorted_entries(&maps->conns, &n);
 	fprintf(f, "connections_map: %zu entries (max %u)\n", n, maps->conns.max_entries);
@@ -675,13 +691,14 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 		fprintf(f,
 			"  %s <-> %s conn=%016" PRIx64 " client=%c state=%s via=%s version=0x%08x "
 			"dcid>=%s dcid<=%s pkts=%u/%u bytes=%" PRIu64 "/%" PRIu64
-			" first=%.9f last=%.9f flags=0x%02x events=0x%04x\n",
+			" first=%s last=%s flags=0x%02x events=0x%04x\n",
 			lq_fmt_ep(&k->a, a, sizeof(a)), lq_fmt_ep(&k->b, b, sizeof(b)), p->conn,
 			p->client_is_b ? 'b' : 'a', state_name(p->state),
 			p->origin < 5 ? link_names[p->origin] : "?", p->version,
 			lq_fmt_cid(&p->dcid[0], c0, sizeof(c0)), lq_fmt_cid(&p->dcid[1], c1, sizeof(c1)),
-			p->pkts[0], p->pkts[1], p->bytes[0], p->bytes[1], secs(p->first_seen),
-			secs(p->last_seen), p->flags, p->events);
+			p->pkts[0], p->pkts[1], p->bytes[0], p->bytes[1],
+			secs(p->first_seen, t0, sizeof(t0)), secs(p->last_seen, t1, sizeof(t1)), p->flags,
+			p->events);
 	}
 	free(v);
 
@@ -690,10 +707,10 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 	for (i = 0; v && i < n; i++) {
 		const struct lq_cid_val *cv = v[i].val;
 
-		fprintf(f, "  %s conn=%016" PRIx64 " dir=%s peer_len=%u last=%.9f\n",
+		fprintf(f, "  %s conn=%016" PRIx64 " dir=%s peer_len=%u last=%s\n",
 			lq_fmt_cid(v[i].key, c0, sizeof(c0)), cv->conn,
 			lq_dir_name(cv->dir) ? lq_dir_name(cv->dir) : "?", cv->peer_cid_len,
-			secs(cv->last_seen));
+			secs(cv->last_seen, t0, sizeof(t0)));
 	}
 	free(v);
 
@@ -731,10 +748,22 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 		const struct lq_path_key *k = v[i].key;
 		const struct lq_pending_val *p = v[i].val;
 
-		fprintf(f, "  %s <-> %s server=%c dcid=%s pkts=%u/%u first=%.9f last=%.9f\n",
+		fprintf(f, "  %s <-> %s server=%c dcid=%s pkts=%u/%u first=%s last=%s\n",
 			lq_fmt_ep(&k->a, a, sizeof(a)), lq_fmt_ep(&k->b, b, sizeof(b)),
 			p->server_is_b ? 'b' : 'a', lq_fmt_cid(&p->dcid, c0, sizeof(c0)), p->pkts[0],
-			p->pkts[1], secs(p->first_seen), secs(p->last_seen));
+			p->pkts[1], secs(p->first_seen, t0, sizeof(t0)), secs(p->last_seen, t1, sizeof(t1)));
+	}
+	free(v);
+
+	v = sorted_entries(&maps->guard, &n);
+	fprintf(f, "lq_guard: %zu entries (max %u)\n", n, maps->guard.max_entries);
+	for (i = 0; v && i < n; i++) {
+		const struct lq_guard_key *k = v[i].key;
+		const struct lq_guard_val *g = v[i].val;
+
+		fprintf(f, "  %s%s long_headers_tat=%s new_conns_tat=%s\n",
+			lq_fmt_ip(&k->src, a, sizeof(a)), lq_ip_is_v4(&k->src) ? "" : "/64",
+			secs(g->lh_tat, t0, sizeof(t0)), secs(g->conn_tat, t1, sizeof(t1)));
 	}
 	free(v);
 }

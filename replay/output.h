@@ -49,11 +49,14 @@ struct lq_stats {
 	uint64_t reasons[LQ_R__COUNT];
 	uint64_t events[LQ_E__COUNT];
 	uint64_t drops;
+	uint64_t drops_by_reason[LQ_R__COUNT];
 	uint64_t first_ts, last_ts;
 };
 
 void lq_stats_add(struct lq_stats *s, const struct lq_result *r);
-void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *maps);
+/* nconns: connections seen (from the records), or -1 to count them in
+ * connections_map. */
+void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *maps, long nconns);
 
 /* Classic hex dump, 16 bytes a line, each line indented. */
 void lq_hexdump(FILE *f, const uint8_t *p, size_t n);

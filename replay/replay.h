@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "conntab.h"
 #include "output.h"
 
 enum replay_mode {
@@ -52,9 +53,11 @@ int capture_l3(const struct capture *cap, const uint8_t *data, uint32_t caplen, 
 
 /* Should this record be printed under the options? */
 int replay_wants_record(const struct replay_opts *o, const struct lq_result *r);
-/* Table, maps and summary at the end, per the options. */
+/* The connection table is wanted: count records into a conntab. */
+int replay_wants_table(const struct replay_opts *o);
+/* Table (from ct), maps and summary at the end, per the options. */
 void replay_finish(const struct replay_opts *o, const struct lq_stats *st,
-		   const struct lq_maps *maps);
+		   const struct lq_maps *maps, const struct lq_conntab *ct);
 
 int replay_user(const struct replay_opts *o);
 int replay_kernel(const struct replay_opts *o);

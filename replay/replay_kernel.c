@@ -136,6 +136,7 @@ int replay_kernel(const struct replay_opts *o)
 	struct lq_stats st;
 	struct lq_result kr, ur;
 	struct lq_rec_ctx ctx = { 0, NULL };
+	struct lq_conntab *ct = NULL;
 	const uint8_t *data;
 	uint32_t caplen, len;
 	uint64_t ts, cut = 0;
@@ -147,6 +148,7 @@ int replay_kernel(const struct replay_opts *o)
 	if (capture_open(&cap, o->file, o->filter))
 		return 1;
 	memset(&ko, 0, sizeof(ko));
+	ko.tool = "linkquic-replay";
 	ko.cfg = o->cfg;
 	ko.cfg.flags |= LQ_CF_REPORT_ALL;
 	ko.sizes = o->sizes;
@@ -162,6 +164,8 @@ int replay_kernel(const struct replay_opts *o)
 		capture_close(&cap);
 		return 1;
 	}
+	if (!compare && replay_wants_table(o))
+		ct = lq_conntab_new();
 	if (!compare)
 		lq_print_record_header(stdout, o->format, 0);
 	while ((rc = capture_next(&cap, &data, &caplen, &ts)) == 1) {
@@ -185,6 +189,8 @@ int replay_kernel(const struct replay_opts *o)
 			}
 		}
 		lq_stats_add(&st, &kr);
+		if (ct)
+			lq_conntab_add(ct, &kr);
 		if (!compare && replay_wants_record(o, &kr)) {
 			ctx.frame = cap.frame;
 			lq_print_record(stdout, o->format, &ctx, &kr);
@@ -200,20 +206,22 @@ int replay_kernel(const struct replay_opts *o)
 		if (compare && !status) {
 			status = diff_map(&umaps.conns, &kmaps.conns) || diff_map(&umaps.dcids, &kmaps.dcids) ||
 				 diff_map(&umaps.dest, &kmaps.dest) || diff_map(&umaps.sip, &kmaps.sip) ||
-				 diff_map(&umaps.pending, &kmaps.pending);
+				 diff_map(&umaps.pending, &kmaps.pending) ||
+				 diff_map(&umaps.guard, &kmaps.guard);
 			if (!status)
 				printf("agree: %" PRIu64 " frames, same verdict, label, event and every "
-				       "field; %u + %u + %u + %u + %u map entries identical%s\n",
+				       "field; %u + %u + %u + %u + %u + %u map entries identical%s\n",
 				       st.frames, kmaps.conns.count, kmaps.dcids.count, kmaps.dest.count,
-				       kmaps.sip.count, kmaps.pending.count,
+				       kmaps.sip.count, kmaps.pending.count, kmaps.guard.count,
 				       cut ? " (frames cut to the test-run size limit)" : "");
 		} else if (!compare) {
-			replay_finish(o, &st, &kmaps);
+			replay_finish(o, &st, &kmaps, ct);
 		}
 		lq_maps_free(&kmaps);
 	}
 	if (compare)
 		lq_maps_free(&umaps);
+	lq_conntab_free(ct);
 	lq_kernel_close(&k);
 	capture_close(&cap);
 	return status || rc < 0 ? 1 : 0;

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "conntab.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+
+struct ct_path {
+	struct lq_endpoint client, server;
+	uint64_t first, last;
+	uint64_t pkts[2], bytes[2];
+	uint16_t events;
+	uint16_t cid_changes;
+};
+
+struct ct_conn {
+	uint64_t conn;
+	uint32_t version;
+	uint32_t npaths, cap;
+	struct ct_path *paths;
+};
+
+struct lq_conntab {
+	struct ct_conn *conns;
+	uint32_t n, cap;
+	uint32_t *slots; /* open addressing: index + 1, 0 empty */
+	uint32_t nslots;
+};
+
+struct lq_conntab *lq_conntab_new(void)
+{
+	return calloc(1, sizeof(struct lq_conntab));
+}
+
+void lq_conntab_free(struct lq_conntab *t)
+{
+	uint32_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n; i++)
+		free(t->conns[i].paths);
+	free(t->conns);
+	free(t->slots);
+	free(t);
+}
+
+unsigned long lq_conntab_count(const struct lq_conntab *t)
+{
+	return t ? t->n : 0;
+}
+
+static uint32_t slot_of(uint64_t conn, uint32_t nslots)
+{
+	return (uint32_t)((conn * 0x9e3779b97f4a7c15ULL) >> 32) & (nslots - 1);
+}
+
+static int grow(struct lq_conntab *t)
+{
+	uint32_t ns = t->nslots ? t->nslots * 2 : 1024, i, s;
+	uint32_t *slots = calloc(ns, sizeof(*slots));
+
+	if (!slots)
+		return -1;
+	for (i = 0; i < t->n; i++) {
+		for (s = slot_of(t->conns[i].conn, ns); slots[s]; s = (s + 1) & (ns - 1))
+			;
+		slots[s] = i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nslots = ns;
+	return 0;
+}
+
+static struct ct_conn *find(struct lq_conntab *t, uint64_t conn)
+{
+	uint32_t s;
+
+	if (t->n * 2 >= t->nslots && grow(t))
+		return NULL;
+	for (s = slot_of(conn, t->nslots); t->slots[s]; s = (s + 1) & (t->nslots - 1))
+		if (t->conns[t->slots[s] - 1].conn == conn)
+			return &t->conns[t->slots[s] - 1];
+	if (t->n == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 256;
+		struct ct_conn *c = realloc(t->conns, cap * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		t->conns = c;
+		t->cap = cap;
+	}
+	memset(&t->conns[t->n], 0, sizeof(t->conns[0]));
+	t->conns[t->n].conn = conn;
+	t->slots[s] = ++t->n;
+	return &t->conns[t->n - 1];
+}
+
+int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
+{
+	const struct lq_endpoint *client, *server;
+	struct ct_conn *c;
+	struct ct_path *p = NULL;
+	uint32_t i;
+	int d;
+
+	if (!r->conn || r->dir > LQ_S2C)
+		return 0;
+	c = find(t, r->conn);
+	if (!c)
+		return -1;
+	d = r->dir;
+	client = d == LQ_C2S ? &r->src : &r->dst;
+	server = d == LQ_C2S ? &r->dst : &r->src;
+	for (i = 0; i < c->npaths; i++) {
+		if (!memcmp(&c->paths[i].client, client, sizeof(*client)) &&
+		    !memcmp(&c->paths[i].server, server, sizeof(*server))) {
+			p = &c->paths[i];
+			break;
+		}
+	}
+	if (!p) {
+		if (c->npaths == c->cap) {
+			uint32_t cap = c->cap ? c->cap * 2 : 2;
+			struct ct_path *np = realloc(c->paths, cap * sizeof(*np));
+
+			if (!np)
+				return -1;
+			c->paths = np;
+			c->cap = cap;
+		}
+		p = &c->paths[c->npaths++];
+		memset(p, 0, sizeof(*p));
+		p->client = *client;
+		p->server = *server;
+		p->first = r->ts;
+	}
+	if (r->ts < p->first)
+		p->first = r->ts;
+	if (r->ts > p->last)
+		p->last = r->ts;
+	p->pkts[d]++;
+	p->bytes[d] += r->ip_len;
+	if (r->event && r->event < LQ_E__COUNT)
+		p->events |= (uint16_t)(1u << r->event);
+	if (r->event == LQ_E_CID_CHANGE)
+		p->cid_changes++;
+	/* the version the connection settled on: a greased first attempt
+	 * (RFC 9000 §15) gives way to what follows it */
+	if (r->version && r->type != LQ_PT_VN &&
+	    (!c->version || (c->version & 0x0f0f0f0f) == 0x0a0a0a0a))
+		c->version = r->version;
+	return 0;
+}
+
+static int cmp_conn(const void *x, const void *y)
+{
+	const struct ct_conn *a = *(const struct ct_conn *const *)x;
+	const struct ct_conn *b = *(const struct ct_conn *const *)y;
+
+	if (a->paths[0].first != b->paths[0].first)
+		return a->paths[0].first < b->paths[0].first ? -1 : 1;
+	return a->conn < b->conn ? -1 : a->conn > b->conn;
+}
+
+static int cmp_path(const void *x, const void *y)
+{
+	const struct ct_path *a = x, *b = y;
+
+	if (a->first != b->first)
+		return a->first < b->first ? -1 : 1;
+	return memcmp(&a->client, &b->client, sizeof(a->client));
+}
+
+static void fmt_time(uint64_t ns, char *buf, size_t n)
+{
+	time_t t = (time_t)(ns / 1000000000ULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, n, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(ns % 1000000000ULL / 1000000));
+}
+
+static void fmt_events(uint16_t events, unsigned cid_changes, char *buf, size_t n)
+{
+	unsigned e;
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (e = 1; e < LQ_E__COUNT && used < n; e++) {
+		if (!(events & (1u << e)))
+			continue;
+		if (e == LQ_E_CID_CHANGE && cid_changes > 1)
+			used += (size_t)snprintf(buf + used, n - used, "%s%s(%u)", used ? "," : "",
+						 lq_event_name(e), cid_changes);
+		else
+			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "," : "",
+						 lq_event_name(e));
+	}
+	if (!buf[0] && n > 1)
+		snprintf(buf, n, "-");
+}
+
+/* How a path joined its connection, from its first event. */
+static const char *path_via(uint16_t events)
+{
+	if (events & (1u << LQ_E_NEW_CONN))
+		return "handshake";
+	if (events & (1u << LQ_E_REBINDING))
+		return "cid";
+	if (events & (1u << LQ_E_PROBING))
+		return "probe";
+	return "handshake";
+}
+
+void lq_conntab_print(FILE *f, const struct lq_conntab *t)
+{
+	struct ct_conn **v;
+	char cl[64], sv[64], ver[24], t0[16], ev[160], pname[48];
+	int wc = 6, ws = 6, l;
+	uint32_t i, j;
+
+	v = calloc(t->n ? t->n : 1, sizeof(*v));
+	if (!v)
+		return;
+	for (i = 0; i < t->n; i++) {
+		v[i] = &t->conns[i];
+		qsort(v[i]->paths, v[i]->npaths, sizeof(v[i]->paths[0]), cmp_path);
+		for (j = 0; j < v[i]->npaths; j++) {
+			l = (int)strlen(lq_fmt_ep(&v[i]->paths[j].client, cl, sizeof(cl)));
+			wc = l > wc ? l : wc;
+			l = (int)strlen(lq_fmt_ep(&v[i]->paths[j].server, sv, sizeof(sv)));
+			ws = l > ws ? l : ws;
+		}
+	}
+	qsort(v, t->n, sizeof(*v), cmp_conn);
+	fprintf(f, "%-16s  %-11s  %-*s  %-*s  %7s %7s %10s %10s  %-12s %9s %5s  %s\n", "CONNECTION",
+		"VERSION", wc, "CLIENT", ws, "SERVER", "PKTS>", "PKTS<", "BYTES>", "BYTES<", "START",
+		"SECONDS", "PATHS", "EVENTS");
+	for (i = 0; i < t->n; i++) {
+		const struct ct_conn *c = v[i];
+		uint64_t pk[2] = { 0, 0 }, by[2] = { 0, 0 }, first = UINT64_MAX, last = 0;
+		uint16_t events = 0;
+		unsigned cidc = 0;
+
+		for (j = 0; j < c->npaths; j++) {
+			const struct ct_path *p = &c->paths[j];
+
+			pk[0] += p->pkts[0];
+			pk[1] += p->pkts[1];
+			by[0] += p->bytes[0];
+			by[1] += p->bytes[1];
+			first = p->first < first ? p->first : first;
+			last = p->last > last ? p->last : last;
+			events |= p->events;
+			cidc += p->cid_changes;
+		}
+		fmt_time(first, t0, sizeof(t0));
+		fmt_events(events, cidc, ev, sizeof(ev));
+		fprintf(f,
+			"%016" PRIx64 "  %-11s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64
+			" %10" PRIu64 "  %-12s %9.3f %5u  %s\n",
+			c->conn, c->version ? lq_version_name(c->version, ver, sizeof(ver)) : "-", wc,
+			lq_fmt_ep(&c->paths[0].client, cl, sizeof(cl)), ws,
+			lq_fmt_ep(&c->paths[0].server, sv, sizeof(sv)), pk[0], pk[1], by[0], by[1], t0,
+			(double)(last - first) / 1e9, c->npaths, ev);
+		if (c->npaths < 2)
+			continue;
+		for (j = 0; j < c->npaths; j++) {
+			const struct ct_path *p = &c->paths[j];
+
+			fmt_time(p->first, t0, sizeof(t0));
+			fmt_events(p->events, p->cid_changes, ev, sizeof(ev));
+			snprintf(pname, sizeof(pname), "  path %u via %s", j + 1, path_via(p->events));
+			fprintf(f,
+				"%-29s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64 " %10" PRIu64
+				"  %-12s %9.3f %5s  %s\n",
+				pname, wc, lq_fmt_ep(&p->client, cl, sizeof(cl)), ws,
+				lq_fmt_ep(&p->server, sv, sizeof(sv)), p->pkts[0], p->pkts[1], p->bytes[0],
+				p->bytes[1], t0, (double)(p->last - p->first) / 1e9, "", ev);
+		}
+	}
+	free(v);
+}

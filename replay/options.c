@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../parser/lq_packet.h"
+#include "output.h"
+
+int lq_opt_u32(const char *tool, const char *opt, const char *s, uint32_t min, uint32_t max,
+	       uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+		fprintf(stderr, "%s: %s: '%s' is not a number from %u to %u\n", tool, opt, s, min,
+			max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int lq_opt_rate(const char *tool, const char *opt, const char *s, uint64_t *interval,
+		uint64_t *tolerance)
+{
+	char buf[64], *colon;
+	uint32_t rate, burst;
+
+	if (strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "%s: %s: '%s' is not RATE or RATE:BURST\n", tool, opt, s);
+		return -1;
+	}
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon = 0;
+	if (lq_opt_u32(tool, opt, buf, 1, 100000000, &rate))
+		return -1;
+	burst = rate;
+	if (colon && lq_opt_u32(tool, opt, colon + 1, 1, 100000000, &burst))
+		return -1;
+	*interval = 1000000000ULL / rate;
+	*tolerance = (uint64_t)(burst - 1) * *interval;
+	return 0;
+}
+
+int lq_opt_reasons(const char *tool, const char *opt, const char *s, uint32_t *mask)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned r;
+
+	if (!strcmp(s, "all")) {
+		*mask = LQ_GUARD_DROP_ALL;
+		return 0;
+	}
+	if (!strcmp(s, "none")) {
+		*mask = 0;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "%s: %s: list too long\n", tool, opt);
+		return -1;
+	}
+	strcpy(buf, s);
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (r = 1; r < LQ_R__COUNT; r++)
+			if (lq_reason_name(r) && !strcmp(tok, lq_reason_name(r)))
+				break;
+		if (r >= LQ_R__COUNT || !((1U << r) & LQ_GUARD_DROP_ALL)) {
+			fprintf(stderr, "%s: %s: '%s' is no garbage class (see --help)\n", tool, opt, tok);
+			return -1;
+		}
+		*mask |= 1U << r;
+	}
+	return 0;
+}
+
+int lq_opt_versions(const char *tool, const char *opt, const char *s, struct lq_config *cfg)
+{
+	char buf[512], *tok, *save = NULL, *end;
+	unsigned long long v;
+	uint8_t fmt;
+
+	if (strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "%s: %s: list too long\n", tool, opt);
+		return -1;
+	}
+	strcpy(buf, s);
+	cfg->nversions = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "v1")) {
+			v = 0x00000001;
+		} else if (!strcmp(tok, "v2")) {
+			v = 0x6b3343cf;
+		} else if (!strcmp(tok, "v2draft")) {
+			v = 0x709a50c4;
+		} else {
+			errno = 0;
+			v = strtoull(tok, &end, 16);
+			if (errno || end == tok || *end || v > 0xffffffffULL) {
+				fprintf(stderr, "%s: %s: '%s' is not a version (hex, v1, v2 or v2draft)\n",
+					tool, opt, tok);
+				return -1;
+			}
+		}
+		if (lq_version_class((uint32_t)v, &fmt) == LQ_VC_UNKNOWN ||
+		    lq_version_class((uint32_t)v, &fmt) == LQ_VC_VN) {
+			fprintf(stderr, "%s: %s: 0x%08llx is no QUIC version this classifier parses\n", tool,
+				opt, v);
+			return -1;
+		}
+		if (cfg->nversions >= LQ_MAX_VERSIONS) {
+			fprintf(stderr, "%s: %s: more than %d versions\n", tool, opt, LQ_MAX_VERSIONS);
+			return -1;
+		}
+		cfg->versions[cfg->nversions++] = (uint32_t)v;
+	}
+	if (!cfg->nversions) {
+		fprintf(stderr, "%s: %s: no version given\n", tool, opt);
+		return -1;
+	}
+	return 0;
+}
