@@ -1,0 +1,95 @@
+#!/bin/bash
+# User space and kernel agree: runs `BIN --compare` (every frame through the user-space
+# classifier and through the loaded XDP program with bpf_prog_test_run, then the maps) over
+# every capture in pcaps/ngtcp2, the readable ones in pcaps/crafted and every public capture.
+#
+# Usage: tests/parity.sh BIN
+# Env: LQ_SHARED  directory holding pcaps-public/ (default ../shared, relative to the repo root);
+#      the public captures are left out, with a message, when it is absent.
+#      LQ_JOBS    runs at a time (default: the number of CPUs)
+# Exit: 0 all agree, 1 a DIFFER or a failed run, 2 usage, 77 not root (skip).
+set -u
+
+[ $# -eq 1 ] || { echo "usage: $0 BIN" >&2; exit 2; }
+BIN=$1
+case $BIN in
+    */*) BIN=$(cd "$(dirname "$BIN")" 2>/dev/null && pwd)/$(basename "$BIN") ;;
+    *) BIN=$(command -v "$BIN") ;;
+esac
+[ -x "$BIN" ] || { echo "parity: '$1' is not an executable" >&2; exit 2; }
+if [ "$(id -u)" != 0 ]; then
+    echo "parity: skipped: needs root (bpf_prog_test_run)"
+    exit 77
+fi
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+
+. tests/lib/shared.sh
+PUB=$SHARED/pcaps-public
+SANITIZER_RE='ERROR: (Address|Leak|Memory|Thread|UndefinedBehavior)Sanitizer|runtime error:'
+# No reader can open these: tests/errors.sh covers them.
+UNREADABLE=" pcaps/crafted/badheader.pcap pcaps/crafted/linktypes-mixed.pcapng "
+# Read up to a cut record, then an error exit: the frames before it must still agree.
+PARTIAL=" pcaps/crafted/damaged.pcap "
+
+TMP=$(mktemp -d) || exit 2
+trap 'rm -rf "$TMP"' EXIT
+
+caps=()
+for c in pcaps/ngtcp2/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
+    [ -e "$c" ] || continue
+    [[ $UNREADABLE == *" $c "* ]] || caps+=("$c")
+done
+if [ -r "$PUB/MANIFEST.tsv" ]; then
+    while IFS=$'\t' read -r path _; do
+        [ "$path" = local_path ] || [ -z "$path" ] || caps+=("$PUB/$path")
+    done <"$PUB/MANIFEST.tsv"
+else
+    echo "parity: no public captures in '$PUB' (set LQ_SHARED): checking the project's own only"
+fi
+
+# Loading the programs (the verifier) takes most of each run's time: run JOBS at a time,
+# then report in order.
+JOBS=${LQ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+compare() {  # index, capture
+    "$BIN" --compare "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null
+    echo $? >"$TMP/$1.rc"
+}
+for i in "${!caps[@]}"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    compare "$i" "${caps[$i]}" &
+done
+wait
+
+agree=0 bad=0
+for i in "${!caps[@]}"; do
+    c=${caps[$i]} out=$TMP/$i.out err=$TMP/$i.err
+    rc=$(cat "$TMP/$i.rc")
+    last=$(tail -n 1 "$out")
+    why=
+    if [ "$rc" -ge 128 ]; then why="crashed (exit $rc, signal $((rc - 128)))"
+    elif grep -Eq "$SANITIZER_RE" "$err"; then why="sanitizer report"
+    elif [[ $last == DIFFER* ]] || grep -q '^DIFFER' "$out"; then why="differ"
+    elif [[ $last != agree:* ]]; then why="no 'agree:' line (exit $rc)"
+    elif [ "$rc" != 0 ] && [[ $PARTIAL != *" $c "* ]]; then why="exit $rc"
+    elif [ "$rc" = 0 ] && [[ $PARTIAL == *" $c "* ]]; then why="exit 0 on a cut capture"
+    fi
+    shown=${c#"$PUB/"}
+    if [ -z "$why" ]; then
+        agree=$((agree + 1))
+        printf '%-66s %s\n' "$shown" "$last"
+    else
+        bad=$((bad + 1))
+        printf '%-66s FAIL (%s): %s\n' "$shown" "$why" "${last:-(no output)}"
+        {
+            grep -m 5 -A 10 '^DIFFER' "$out"
+            if [ "$(wc -l <"$err")" -le 10 ]; then cat "$err"
+            else
+                grep -m 3 -E '^linkquic[a-z-]*:' "$err"
+                echo "... ($(wc -l <"$err") lines on stderr, the last ones:)"
+                tail -n 4 "$err"
+            fi
+        } | sed 's/^/    /' | head -n 30
+    fi
+done
+echo "parity: ${#caps[@]} captures, $agree agree, $bad failed"
+[ $bad = 0 ]

@@ -1,0 +1,44 @@
+# The shell test suites, for include() from tests/CMakeLists.txt.
+#
+#   ctest -L golden   replay output diffed with tests/golden/*.out (tests/golden/TESTLIST)
+#   ctest -L truth    labels against the ground truth, and the truth against tshark
+#   ctest -L sweep    every public capture, with and without --maps: no crash, one record a frame
+#   ctest -L errors   bad input gets one clear line and an error exit
+#   ctest -L parity   user space and the BPF program agree (root: skipped otherwise)
+#
+# Exit code 77 means "cannot run here" (no tshark, no public captures, not root) and is shown
+# as skipped. The public captures are found through LQ_SHARED (default ../shared beside the
+# checkout), read from the environment when ctest runs. With -DLQ_SANITIZE=ON the same tests
+# run the ASan/UBSan build.
+
+set(LQ_REPLAY_BIN $<TARGET_FILE:linkquic-replay>)
+
+add_test(NAME golden
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/golden.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(golden PROPERTIES LABELS golden TIMEOUT 120)
+
+add_test(NAME truth
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/truth.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(truth PROPERTIES LABELS truth TIMEOUT 180)
+
+add_test(NAME truth-regen
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/regen_truth.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(truth-regen PROPERTIES LABELS truth TIMEOUT 180 SKIP_RETURN_CODE 77)
+
+add_test(NAME sweep
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/sweep.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(sweep PROPERTIES LABELS sweep TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+add_test(NAME errors
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/errors.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(errors PROPERTIES LABELS errors TIMEOUT 60)
+
+add_test(NAME parity
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/parity.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(parity PROPERTIES LABELS parity TIMEOUT 300 SKIP_RETURN_CODE 77)

@@ -1,0 +1,82 @@
+#!/bin/bash
+# Accuracy against ground truth: tests/check_truth.py on every pcaps/ngtcp2 capture (real
+# traffic) and every pcaps/crafted capture that has a .truth file. The crafted captures that no
+# reader can open (badheader.pcap, linktypes-mixed.pcapng) must instead make the tool exit
+# non-zero with one error line that names the file.
+#
+# Usage: tests/truth.sh BIN
+# Prints one row per capture and the totals of the real-traffic captures (the accuracy figure
+# quoted in the README). Exit: 0 no problem, 1 any problem, 2 usage.
+set -u
+
+[ $# -eq 1 ] || { echo "usage: $0 BIN" >&2; exit 2; }
+BIN=$1
+case $BIN in
+    */*) BIN=$(cd "$(dirname "$BIN")" 2>/dev/null && pwd)/$(basename "$BIN") ;;
+    *) BIN=$(command -v "$BIN") ;;
+esac
+[ -x "$BIN" ] || { echo "truth: '$1' is not an executable" >&2; exit 2; }
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+command -v python3 >/dev/null || { echo "truth: python3 is needed for tests/check_truth.py" >&2; exit 2; }
+
+UNREADABLE=" pcaps/crafted/badheader.pcap pcaps/crafted/linktypes-mixed.pcapng "
+TMP=$(mktemp -d) || exit 2
+trap 'rm -rf "$TMP"' EXIT
+
+bad=0
+real_frames=0 real_labelled=0 real_conns=0 real_problems=0 real_captures=0
+row() { printf '%-40s %8s %9s %12s %9s\n' "$@"; }
+
+row capture "QUIC frm" labelled connections problems
+for cap in pcaps/ngtcp2/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
+    [ -e "$cap" ] || continue
+    truth=${cap%.*}.truth
+    if [[ $UNREADABLE == *" $cap "* ]]; then
+        # No truth to check: the file must be refused, with one clear line and no record.
+        "$BIN" -f jsonl "$cap" >"$TMP/out" 2>"$TMP/err" </dev/null
+        rc=$?
+        errs=$(grep -c '^linkquic-replay:' "$TMP/err")
+        why=
+        if [ $rc = 0 ] || [ $rc -ge 128 ]; then why="exit $rc (want 1..127)"
+        elif [ -s "$TMP/out" ]; then why="$(wc -l <"$TMP/out") records on stdout (want none)"
+        elif [ "$errs" != 1 ]; then why="$errs 'linkquic-replay:' lines on stderr (want 1)"
+        elif ! grep '^linkquic-replay:' "$TMP/err" | grep -qF "$cap"; then why="the error line does not name the file"
+        fi
+        if [ -n "$why" ]; then
+            row "$cap" - - - "1"
+            echo "  unreadable capture: $why"; sed 's/^/  stderr: /' "$TMP/err" | head -n 5
+            bad=1
+        else
+            row "$cap" - - - 0
+            echo "  refused as expected: $(grep '^linkquic-replay:' "$TMP/err")"
+        fi
+        continue
+    fi
+    [ -f "$truth" ] || continue
+
+    python3 tests/check_truth.py --quiet --replay "$BIN" "$cap" "$truth" >"$TMP/check" 2>&1
+    rc=$?
+    # "CAP: L/T QUIC frames (P%) under their connection's one label, C connections, N problems"
+    summary=$(grep -E ': [0-9]+/[0-9]+ QUIC frames' "$TMP/check" | tail -n 1)
+    if [[ $summary =~ :\ ([0-9]+)/([0-9]+)\ QUIC\ frames.*\ ([0-9]+)\ connections,\ ([0-9]+)\ problems ]]; then
+        labelled=${BASH_REMATCH[1]} frames=${BASH_REMATCH[2]} conns=${BASH_REMATCH[3]} problems=${BASH_REMATCH[4]}
+    else
+        labelled='?' frames='?' conns='?' problems='check_truth.py failed'
+    fi
+    row "$cap" "$frames" "$labelled" "$conns" "$problems"
+    if [ $rc != 0 ] || [ "$problems" != 0 ]; then
+        bad=1
+        grep -v -F "$summary" "$TMP/check" | head -n 30 | sed 's/^/  /'
+    fi
+    if [[ $cap == pcaps/ngtcp2/* ]] && [[ $frames =~ ^[0-9]+$ ]]; then
+        real_captures=$((real_captures + 1))
+        real_frames=$((real_frames + frames)) real_labelled=$((real_labelled + labelled))
+        real_conns=$((real_conns + conns))
+        real_problems=$((real_problems + problems))
+    fi
+done
+
+pct=$(awk -v l=$real_labelled -v t=$real_frames 'BEGIN { printf "%.1f", t ? 100 * l / t : 0 }')
+echo "real traffic (pcaps/ngtcp2, $real_captures captures): $real_labelled/$real_frames QUIC frames ($pct%) under their connection's one label, $real_conns connections, $real_problems problems"
+if [ $bad = 0 ]; then echo "truth: ok"; else echo "truth: FAILED"; fi
+exit $bad
