@@ -24,6 +24,9 @@ const volatile struct lq_config lq_cfg = {
 };
 const volatile __u32 lq_test_clock = 0; /* 1: the clock is lq_clock_ns, set by a harness */
 const volatile __u32 lq_snaplen = 0;	/* bytes of each reported frame to copy (live --write) */
+/* Benchmarks only: the test clock moves on by this much after each run, so
+ * that with repeat every run sees the last one's state as long dead. */
+const volatile __u64 lq_clock_step = 0;
 
 /* The harness's clock (replaying a capture through bpf_prog_test_run). */
 __u64 lq_clock_ns = 0;
@@ -146,9 +149,14 @@ struct {
 
 static __always_inline __u64 lq_now(void)
 {
-	if (lq_test_clock)
-		return lq_clock_ns;
-	return bpf_ktime_get_ns();
+	__u64 t;
+
+	if (!lq_test_clock)
+		return bpf_ktime_get_ns();
+	t = lq_clock_ns;
+	if (lq_clock_step)
+		lq_clock_ns = t + lq_clock_step;
+	return t;
 }
 
 static __always_inline int lq_notable(const struct lq_result *r)

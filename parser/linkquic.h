@@ -9,18 +9,6 @@
 
 #include "lq_track.h"
 
-/* Marks the event on the path it happened on, for the connection table. */
-LQ_INLINE void lq_note_event(const struct lq_st *st, const struct lq_result *res)
-{
-	struct lq_path_val *pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP_CONNS, &st->w->key);
-
-	if (!pv)
-		return;
-	pv->events |= (lq_u16)(1U << res->event);
-	if (res->event == LQ_E_CID_CHANGE)
-		pv->cid_changes++;
-}
-
 /* Phase 1, second half: the UDP payload at buf->qoff (buf->cap bytes
  * readable, pkt->ulen meant). Also used alone for the segments of a GSO
  * super-packet, whose IP and UDP headers are the super-packet's. */
@@ -112,8 +100,6 @@ LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s
 		if (pkt->form == LQ_FORM_LONG)
 			res->scid = pkt->scid;
 	}
-	if (res->event != LQ_E_NONE && res->conn)
-		lq_note_event(&st, res);
 	/* the guard drops the garbage classes it was told to */
 	if ((cfg->flags & LQ_CF_GUARD) && res->verdict == LQ_V_GARBAGE && res->reason < 32 &&
 	    (cfg->guard_drop & (1U << res->reason)))

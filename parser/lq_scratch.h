@@ -21,6 +21,7 @@ struct lq_work {
 	struct lq_cid_val cidv;	     /* lq_learn_cid() */
 	struct lq_cid dcid;	     /* the short header's DCID */
 	struct lq_cid probe;	     /* a DCID tried at one length */
+	lq_u64 rival;		     /* lq_pend(): the flow's pseudo-label */
 	struct lq_guard_key guard_key; /* lq_guard_charge() */
 	struct lq_guard_val guard_val;
 	lq_u8 origin;		     /* lq_anchor_pick(): which anchor named the connection */

@@ -92,14 +92,31 @@ LQ_INLINE int lq_path_key_make(const struct lq_endpoint *src, const struct lq_en
 	return 0;
 }
 
-LQ_INLINE lq_u64 lq_hash_bytes(lq_u64 h, const lq_u8 *p, int n)
+/* One 32-bit word into a 64-bit hash (a multiply-xorshift round). */
+LQ_INLINE lq_u64 lq_hash_word(lq_u64 h, lq_u32 w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+LQ_INLINE lq_u64 lq_hash_ep(lq_u64 h, const struct lq_endpoint *e)
+{
+	h = lq_hash_word(h, e->ip.w[0]);
+	h = lq_hash_word(h, e->ip.w[1]);
+	h = lq_hash_word(h, e->ip.w[2]);
+	h = lq_hash_word(h, e->ip.w[3]);
+	return lq_hash_word(h, e->port);
+}
+
+/* A CID is byte-aligned: four bytes a word, assembled in a fixed order. */
+LQ_INLINE lq_u64 lq_hash_cid(lq_u64 h, const struct lq_cid *c)
 {
 	int i;
 
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL; /* FNV-1a 64 */
-	}
+	h = lq_hash_word(h, c->len);
+	for (i = 0; i < LQ_CID_MAX; i += 4)
+		h = lq_hash_word(h, (lq_u32)c->id[i] | (lq_u32)c->id[i + 1] << 8 |
+				    (lq_u32)c->id[i + 2] << 16 | (lq_u32)c->id[i + 3] << 24);
 	return h;
 }
 
@@ -111,9 +128,9 @@ LQ_SUBPROG lq_u64 lq_conn_label(const struct lq_cid *odcid, const struct lq_endp
 {
 	lq_u64 h = 0xcbf29ce484222325ULL;
 
-	h = lq_hash_bytes(h, (const lq_u8 *)odcid, sizeof(*odcid));
-	h = lq_hash_bytes(h, (const lq_u8 *)client, sizeof(*client));
-	h = lq_hash_bytes(h, (const lq_u8 *)server, sizeof(*server));
+	h = lq_hash_cid(h, odcid);
+	h = lq_hash_ep(h, client);
+	h = lq_hash_ep(h, server);
 	h = lq_mix64(h) & ~LQ_RIVAL;
 	return h ? h : 1;
 }
@@ -121,9 +138,10 @@ LQ_SUBPROG lq_u64 lq_conn_label(const struct lq_cid *odcid, const struct lq_endp
 /* A pending flow's stand-in at the anchors: it may be a connection too. */
 LQ_SUBPROG lq_u64 lq_rival_label(const struct lq_path_key *key)
 {
-	lq_u64 h = 0xcbf29ce484222325ULL;
+	lq_u64 h = 0x84222325cbf29ce4ULL;
 
-	h = lq_hash_bytes(h, (const lq_u8 *)key, sizeof(*key));
+	h = lq_hash_ep(h, &key->a);
+	h = lq_hash_ep(h, &key->b);
 	return lq_mix64(h) | LQ_RIVAL;
 }
 
@@ -235,20 +253,13 @@ LQ_INLINE lq_u32 lq_lens(lq_u8 scl, lq_u8 ccl)
 	return (lq_u32)scl | ((lq_u32)ccl << 8);
 }
 
-/* Registers conn at its three anchors: (client address, server), (client
- * address, any server) and the server itself. */
-LQ_SUBPROG void lq_anchors_touch(const struct lq_st *st, lq_u64 conn, const struct lq_ip *client,
-				 const struct lq_endpoint *server, lq_u32 lens)
+/* The server's part of lq_anchors_touch(); d: its dest_map entry if the
+ * caller has it already, else NULL. */
+LQ_SUBPROG void lq_touch_dest(const struct lq_st *st, lq_u64 conn, const struct lq_endpoint *server,
+			      struct lq_dest_val *d, lq_u32 lens)
 {
-	struct lq_sip_key *k = &st->w->touch_key;
-	struct lq_dest_val *d;
-
-	lq_sip_key_make(k, client, server);
-	lq_touch_sip(st, k, conn, lens);
-	lq_sip_key_make(k, client, LQ_NULL);
-	lq_touch_sip(st, k, conn, lens);
-
-	d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, server);
+	if (!d)
+		d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, server);
 	if (!d) {
 		d = &st->w->dest;
 		lq_zero(d, sizeof(*d));
@@ -267,6 +278,27 @@ LQ_SUBPROG void lq_anchors_touch(const struct lq_st *st, lq_u64 conn, const stru
 		lq_lens_add(d->server_cid_len, (lq_u8)lens);
 		lq_lens_add(d->client_cid_len, (lq_u8)(lens >> 8));
 	}
+}
+
+/* The client address's two anchors: to this server, and to any. */
+LQ_SUBPROG void lq_touch_sips(const struct lq_st *st, lq_u64 conn, const struct lq_ip *client,
+			      const struct lq_endpoint *server, lq_u32 lens)
+{
+	struct lq_sip_key *k = &st->w->touch_key;
+
+	lq_sip_key_make(k, client, server);
+	lq_touch_sip(st, k, conn, lens);
+	lq_sip_key_make(k, client, LQ_NULL);
+	lq_touch_sip(st, k, conn, lens);
+}
+
+/* Registers conn at its three anchors: (client address, server), (client
+ * address, any server) and the server itself. */
+LQ_INLINE void lq_anchors_touch(const struct lq_st *st, lq_u64 conn, const struct lq_ip *client,
+				const struct lq_endpoint *server, lq_u32 lens)
+{
+	lq_touch_sips(st, conn, client, server, lens);
+	lq_touch_dest(st, conn, server, LQ_NULL, lens);
 }
 
 /* The connection a new path with an unseen DCID may belong to: 0 if none,
@@ -355,6 +387,16 @@ LQ_INLINE int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
 }
 
 /* ---- results -------------------------------------------------------------- */
+
+/* Reports an event and marks it on the path it happened on, for the
+ * connection table (pv: the path's value, in the map or about to go in). */
+LQ_INLINE void lq_event(const struct lq_st *st, struct lq_path_val *pv, lq_u8 event)
+{
+	st->res->event = event;
+	pv->events |= (lq_u16)(1U << event);
+	if (event == LQ_E_CID_CHANGE)
+		pv->cid_changes++;
+}
 
 LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
 {
@@ -499,17 +541,23 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 	}
 	ccl = v->dcid[LQ_S2C].len;
 	lq_count(st, v, dir);
+	lq_event(st, v, event);
+	/* a pending entry of this 4-tuple, if any, is never read again once the
+	 * path is known: no delete (a lookup's cost) for it */
 	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
-	lq_map_delete(LQ_MAP_PENDING, &st->w->key);
-	lq_learn_cid(st, &v->dcid[LQ_S2C], v->conn, LQ_S2C, scl);
-	if (scl != LQ_NO_LEN)
-		lq_learn_cid(st, &v->dcid[LQ_C2S], v->conn, LQ_C2S, ccl);
-	lq_anchors_touch(st, v->conn, &client->ip, server, lq_lens(scl, ccl));
+	/* A client's first Initial registers nothing else: the server's answer
+	 * (lq_learn_scid) learns both IDs and touches the anchors, and an
+	 * Initial nobody answers (a scan) then leaves no trace there. */
+	if (!client_is_src) {
+		lq_learn_cid(st, &v->dcid[LQ_S2C], v->conn, LQ_S2C, scl);
+		if (scl != LQ_NO_LEN)
+			lq_learn_cid(st, &v->dcid[LQ_C2S], v->conn, LQ_C2S, ccl);
+		lq_anchors_touch(st, v->conn, &client->ip, server, lq_lens(scl, ccl));
+	}
 
 	st->res->conn = v->conn;
 	st->res->dir = dir;
 	st->res->verdict = LQ_V_QUIC;
-	st->res->event = event;
 }
 
 /* ---- packets of a known path ------------------------------------------------ */
@@ -613,12 +661,12 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 		return;
 	} else if (t == LQ_PT_VN) {
 		pv->state = LQ_PS_VN;
-		res->event = LQ_E_VN;
+		lq_event(st, pv, LQ_E_VN);
 	} else if (t == LQ_PT_RETRY) {
 		pv->state = LQ_PS_RETRY;
 		pv->dcid[LQ_C2S] = pkt->scid; /* the client's next DCID */
 		pv->flags &= (lq_u8)~LQ_PF_DCID_C2S_UNSET;
-		res->event = LQ_E_RETRY;
+		lq_event(st, pv, LQ_E_RETRY);
 	} else {
 		if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY)
 			pv->state = LQ_PS_HANDSHAKE;
@@ -672,7 +720,7 @@ LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv
 		if (cv && cv->conn != pv->conn && dcid->len >= st->cfg->strong_cid) {
 			/* the ID of another connection on the same 4-tuple */
 			if (!(pv->flags & LQ_PF_SHARED))
-				res->event = LQ_E_SHARED;
+				lq_event(st, pv, LQ_E_SHARED);
 			pv->flags |= LQ_PF_SHARED;
 			res->conn = cv->conn;
 			lq_count(st, pv, dir);
@@ -687,7 +735,7 @@ LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv
 				return;
 			}
 			/* NEW_CONNECTION_ID in use (defect 12 of the seed) */
-			res->event = LQ_E_CID_CHANGE;
+			lq_event(st, pv, LQ_E_CID_CHANGE);
 			lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
 		}
 		*cur = *dcid;
@@ -702,7 +750,7 @@ LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv
 		if (dir == initiator && !(pkt->flags & LQ_RF_PROBE_SIZE)) {
 			pv->state = LQ_PS_MIGRATED;
 			if (res->event == LQ_E_NONE)
-				res->event = LQ_E_MIGRATION;
+				lq_event(st, pv, LQ_E_MIGRATION);
 		}
 	}
 	lq_count(st, pv, dir);
@@ -734,12 +782,11 @@ LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 	v->dcid[dir] = pkt->dcid;
 	v->dcid[dir ^ 1] = pkt->scid;
 	lq_count(st, v, dir);
+	lq_event(st, v, LQ_E_REBINDING);
 	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
-	lq_map_delete(LQ_MAP_PENDING, &st->w->key);
 	st->res->conn = v->conn;
 	st->res->dir = dir;
 	st->res->verdict = LQ_V_QUIC;
-	st->res->event = LQ_E_REBINDING;
 	return 1;
 }
 
@@ -795,9 +842,10 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 /* A short header with nothing to link it: remembered as pending (and as a
  * rival at the anchors, since it may be a connection we never saw begin). */
 LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *client,
-			const struct lq_endpoint *server, lq_u64 rival)
+			const struct lq_endpoint *server, struct lq_dest_val *srv)
 {
 	struct lq_pending_val *pend, *n;
+	lq_u64 rival = st->w->rival;
 
 	pend = (struct lq_pending_val *)lq_map_lookup(LQ_MAP_PENDING, &st->w->key);
 	if (pend && !lq_stale(st, pend->last_seen)) {
@@ -814,7 +862,8 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 	n->dcid = st->w->dcid;
 	n->server_is_b = (lq_u8)(dir == LQ_C2S ? !st->src_is_b : st->src_is_b);
 	lq_map_update(LQ_MAP_PENDING, &st->w->key, n, LQ_ANY);
-	lq_anchors_touch(st, rival, client, server, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
+	lq_touch_sips(st, rival, client, server, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
+	lq_touch_dest(st, rival, server, srv, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
 }
 
 /* Starts a path of conn at the packet's 4-tuple. lens: the connection's
@@ -849,15 +898,14 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 		v->flags |= LQ_PF_GREASE;
 	}
 	lq_count(st, v, dir);
+	lq_event(st, v, probing ? LQ_E_PROBING : LQ_E_REBINDING);
 	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
-	lq_map_delete(LQ_MAP_PENDING, &st->w->key);
 	if (dir == LQ_C2S)
 		lq_anchors_touch(st, conn, &pkt->src.ip, &pkt->dst, lens);
 	else
 		lq_anchors_touch(st, conn, &pkt->dst.ip, &pkt->src, lens);
 	st->res->conn = conn;
 	st->res->verdict = LQ_V_QUIC;
-	st->res->event = probing ? LQ_E_PROBING : LQ_E_REBINDING;
 }
 
 /* Short header on a 4-tuple with no connection. */
@@ -874,7 +922,7 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 	const struct lq_endpoint *server;
 	lq_u8 lens[2] = { LQ_NO_LEN, LQ_NO_LEN };
 	lq_u8 dir, have_dcid = 0, peer_len = LQ_NO_LEN;
-	lq_u64 cid_conn = 0, anchor_conn = 0, rival;
+	lq_u64 cid_conn = 0, anchor_conn = 0, rival = 0;
 	int i;
 
 	/* Which end is the server, and how long are the IDs it expects? */
@@ -954,10 +1002,13 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 	pkt->flags &= (lq_u8)~LQ_RF_CUT;
 	pkt->dcid = *dcid;
 
-	rival = lq_rival_label(&st->w->key);
 	st->w->origin = LQ_LINK_CID;
-	if (!cid_conn || dcid->len < st->cfg->strong_cid)
+	/* the anchors matter to confirm a short known ID, or to link a probe */
+	if ((cid_conn && dcid->len < st->cfg->strong_cid) ||
+	    (!cid_conn && dcid->len > 0 && (pkt->flags & LQ_RF_PROBE_SIZE))) {
+		rival = lq_rival_label(&st->w->key);
 		anchor_conn = lq_anchor_pick(st, client, server, srv, rival);
+	}
 
 	/* A known ID on a new 4-tuple: NAT rebinding. A short one counts only
 	 * when the client's own address also names that connection: the
@@ -1001,15 +1052,20 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 		}
 	}
 	/* related to QUIC endpoints, but no evidence: never merge */
-	lq_pend(st, dir, client, server, rival);
 	if (dir == LQ_C2S && srv) {
 		/* an ID no connection has shown, sent to a server; with the fixed
 		 * bit cleared too, which only a connection that agreed may do */
 		res->verdict = LQ_V_GARBAGE;
 		res->reason = (pkt->b0 & 0x40) ? LQ_R_UNKNOWN_DCID : LQ_R_FIXED_BIT;
+		/* the guard drops it (lq_track_frame): it never reaches the
+		 * server, so nothing needs remembering (a flood stays cheap) */
+		if ((st->cfg->flags & LQ_CF_GUARD) && (st->cfg->guard_drop & (1U << res->reason)))
+			return;
 	} else {
 		res->verdict = LQ_V_PENDING;
 	}
+	st->w->rival = rival ? rival : lq_rival_label(&st->w->key);
+	lq_pend(st, dir, client, server, srv);
 }
 
 /* ---- entry point ------------------------------------------------------------ */

@@ -136,6 +136,7 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	}
 	k->skel->rodata->lq_cfg = o->cfg;
 	k->skel->rodata->lq_test_clock = o->test_clock ? 1 : 0;
+	k->skel->rodata->lq_clock_step = o->clock_step;
 	k->skel->rodata->lq_snaplen = o->snaplen > LQ_SNAP_MAX ? LQ_SNAP_MAX : o->snaplen;
 	bpf_map__set_max_entries(k->skel->maps.connections_map, o->sizes.conns);
 	bpf_map__set_max_entries(k->skel->maps.dcids_map, o->sizes.dcids);

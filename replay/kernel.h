@@ -44,6 +44,7 @@ struct lq_kernel_opts {
 	struct lq_config cfg;
 	struct lq_map_sizes sizes;
 	int test_clock;	 /* replaying: the clock is set per frame */
+	uint64_t clock_step; /* benchmarks: the test clock's step after each run */
 	int verbose;	 /* show libbpf's messages */
 	uint32_t snaplen; /* bytes of each reported frame to deliver, 0..LQ_SNAP_MAX */
 	lq_record_fn on_record; /* live: called for each record (NULL in test runs) */

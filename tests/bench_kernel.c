@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * bench_kernel.c - what one packet costs the kernel program, by class,
+ * measured with bpf_prog_test_run next to an empty XDP program in the same
+ * run. A benchmark, not a test: it prints figures and judges nothing.
+ *
+ * Every class runs one packet with repeat=R. Some classes make state (a new
+ * connection's Initial, a short header on a new path): for those the
+ * program is loaded with a test clock that moves past the idle timeout
+ * after every run, so each repetition finds the previous one's state dead
+ * and does the whole work again - the lookups find stale entries and the
+ * updates overwrite them, as in a busy map. With -c, the same classes are
+ * also measured the cold way: distinct packets, one run (and one syscall)
+ * each, which leaves the caches cold; the empty program is measured the
+ * same way for both.
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kernel.h"
+#include "pkt.h"
+/* after the types the skeletons name */
+#include "empty.skel.h"
+#include "linkquic.skel.h"
+
+#define V1 0x00000001u
+
+struct frame {
+	uint8_t b[PKT_MAX];
+	uint32_t len;
+};
+
+static uint64_t now_ns = 1700000000ULL * 1000000000ULL;
+
+/* Average ns per run of frame f with repeat r; the clock advances 1 ms. */
+static double run(struct lq_kernel *k, int fd, const struct frame *f, uint32_t repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+
+	o.data_in = f->b;
+	o.data_size_in = f->len;
+	o.repeat = repeat;
+	if (k)
+		k->skel->bss->lq_clock_ns = (now_ns += 1000000);
+	if (bpf_prog_test_run_opts(fd, &o)) {
+		perror("bpf_prog_test_run_opts");
+		exit(1);
+	}
+	if (k)
+		ring_buffer__consume(k->rb);
+	return (double)o.duration;
+}
+
+static void initial(struct frame *f, const char *cip, uint16_t cport, uint32_t seed)
+{
+	struct pkt_ep c = { cip, cport }, s = { "198.18.1.1", 443 };
+	struct pkt_cid d = pkt_cid(8, seed * 3 + 1), sc = pkt_cid(8, seed * 3 + 2);
+	uint8_t pl[PKT_MAX];
+	size_t n = quic_pad(pl, quic_long(pl, 0, V1, &d, &sc, 0, 1000, 1), 1200);
+
+	f->len = (uint32_t)pkt_frame(f->b, &c, &s, pl, n, NULL);
+}
+
+static void server_initial(struct frame *f, const char *cip, uint16_t cport, uint32_t seed,
+			   struct pkt_cid *scid)
+{
+	struct pkt_ep c = { cip, cport }, s = { "198.18.1.1", 443 };
+	struct pkt_cid ccid = pkt_cid(8, seed * 3 + 2);
+	uint8_t pl[PKT_MAX];
+	size_t n;
+
+	*scid = pkt_cid(8, seed * 3 + 3);
+	n = quic_long(pl, 0, V1, &ccid, scid, 0, 120, 1);
+	f->len = (uint32_t)pkt_frame(f->b, &s, &c, pl, n, NULL);
+}
+
+static void shorthdr(struct frame *f, const char *cip, uint16_t cport, const struct pkt_cid *dcid,
+		     size_t size)
+{
+	struct pkt_ep c = { cip, cport }, s = { "198.18.1.1", 443 };
+	uint8_t pl[PKT_MAX];
+	size_t n = quic_short(pl, dcid, size - 1 - dcid->len, 1);
+
+	f->len = (uint32_t)pkt_frame(f->b, &c, &s, pl, n, NULL);
+}
+
+struct result {
+	const char *cls;
+	const char *method;
+	double ns, base;
+};
+
+static void print_row(const struct result *r)
+{
+	printf("%-42s %-12s %9.1f %9.1f %9.1f\n", r->cls, r->method, r->ns, r->base, r->ns - r->base);
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t repeat = 1000000, distinct = 20000, i;
+	struct lq_kernel_opts o;
+	struct lq_kernel k, kf, kg;
+	struct empty_bpf *e;
+	struct frame f, g;
+	struct pkt_cid scid, scidf;
+	struct result res[16];
+	char ip[32];
+	int xdp, xdpf, xdpg, efd, nres = 0, c, cold = 0;
+	double sum, base, base1;
+
+	while ((c = getopt(argc, argv, "r:n:ch")) != -1) {
+		switch (c) {
+		case 'r':
+			repeat = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			distinct = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			cold = 1;
+			break;
+		default:
+			fprintf(stderr, "Usage: %s [-r REPEAT] [-c [-n DISTINCT]]\n"
+					"Cost per packet of the XDP program by packet class, next to an "
+					"empty XDP program.\n"
+					"  -c  also the cold way: DISTINCT packets, one syscall each\n",
+				argv[0]);
+			return c == 'h' ? 0 : 1;
+		}
+	}
+	if (!repeat || !distinct || distinct > 60000) {
+		fprintf(stderr, "bench_kernel: -r must be > 0, -n from 1 to 60000\n");
+		return 1;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench_kernel: bpf_prog_test_run needs root (or CAP_BPF and "
+				"CAP_NET_ADMIN)\n");
+		return 1;
+	}
+	memset(&o, 0, sizeof(o));
+	o.tool = "bench_kernel";
+	lq_config_default(&o.cfg); /* notable records only, as live runs by default */
+	lq_map_sizes_default(&o.sizes);
+	o.test_clock = 1;
+	if (lq_kernel_open(&k, &o))
+		return 1;
+	o.clock_step = o.cfg.idle_ns + 1000000000ULL; /* every run: the last one is dead */
+	if (lq_kernel_open(&kf, &o))
+		return 1;
+	o.clock_step = 0;
+	o.cfg.flags |= LQ_CF_GUARD;
+	o.cfg.lh_interval_ns = 1000000ULL; /* 1000 long headers a second per source */
+	o.cfg.lh_tolerance_ns = 100 * o.cfg.lh_interval_ns;
+	if (lq_kernel_open(&kg, &o))
+		return 1;
+	e = empty_bpf__open_and_load();
+	if (!e) {
+		fprintf(stderr, "bench_kernel: cannot load the empty program\n");
+		return 1;
+	}
+	xdp = lq_kernel_prog_fd(&k, "xdp");
+	xdpf = lq_kernel_prog_fd(&kf, "xdp");
+	xdpg = lq_kernel_prog_fd(&kg, "xdp");
+	efd = bpf_program__fd(e->progs.lq_empty);
+
+	initial(&f, "198.18.0.1", 40000, 1);
+	base = run(NULL, efd, &f, repeat);
+
+	/* classes that make state, each run from scratch */
+	initial(&f, "198.18.0.5", 40005, 5);
+	res[nres++] = (struct result){ "long header, new connection (Initial)", "repeat+step",
+				       run(&kf, xdpf, &f, repeat), base };
+	initial(&f, "198.18.0.2", 50000, 900000);
+	run(&kf, xdpf, &f, 1);
+	server_initial(&g, "198.18.0.2", 50000, 900000, &scidf);
+	run(&kf, xdpf, &g, 1);
+	shorthdr(&f, "198.18.0.2", 51000, &scidf, 1200); /* NAT rebinding: a known DCID */
+	res[nres++] = (struct result){ "short header, new path (known DCID)", "repeat+step",
+				       run(&kf, xdpf, &f, repeat), base };
+	{
+		struct pkt_cid d = pkt_cid(8, 2000000);
+
+		shorthdr(&f, "198.18.200.1", 30000, &d, 300);
+		res[nres++] = (struct result){ "short header, new path (unknown DCID)", "repeat+step",
+					       run(&kf, xdpf, &f, repeat), base };
+	}
+
+	/* a known connection: handshake once, then its short header */
+	initial(&f, "198.18.0.2", 50000, 900000);
+	run(&k, xdp, &f, 1);
+	server_initial(&g, "198.18.0.2", 50000, 900000, &scid);
+	run(&k, xdp, &g, 1);
+	shorthdr(&f, "198.18.0.2", 50000, &scid, 1200);
+	res[nres++] = (struct result){ "short header, known connection", "repeat",
+				       run(&k, xdp, &f, repeat), base };
+	/* non-QUIC UDP: a DNS-like datagram between hosts we know nothing of */
+	{
+		struct pkt_ep a = { "198.18.9.1", 53000 }, b = { "198.18.9.2", 53 };
+		uint8_t pl[64];
+
+		memset(pl, 0x12, sizeof(pl));
+		f.len = (uint32_t)pkt_frame(f.b, &a, &b, pl, sizeof(pl), NULL);
+		res[nres++] = (struct result){ "non-QUIC UDP", "repeat", run(&k, xdp, &f, repeat),
+					       base };
+	}
+	/* non-UDP: TCP */
+	{
+		struct pkt_ep a = { "198.18.9.1", 53000 }, b = { "198.18.9.2", 80 };
+		struct pkt_opts tcp = { .proto = 6 };
+		uint8_t pl[64];
+
+		memset(pl, 0x34, sizeof(pl));
+		f.len = (uint32_t)pkt_frame(f.b, &a, &b, pl, sizeof(pl), &tcp);
+		res[nres++] = (struct result){ "non-UDP (TCP)", "repeat", run(&k, xdp, &f, repeat),
+					       base };
+	}
+	/* the guard: a known connection's packet, and dropped garbage (an
+	 * Initial in a small datagram to the known server) */
+	initial(&f, "198.18.0.3", 50001, 900001);
+	run(&kg, xdpg, &f, 1);
+	server_initial(&g, "198.18.0.3", 50001, 900001, &scid);
+	run(&kg, xdpg, &g, 1);
+	shorthdr(&f, "198.18.0.3", 50001, &scid, 1200);
+	res[nres++] = (struct result){ "guard on: short header, known connection", "repeat",
+				       run(&kg, xdpg, &f, repeat), base };
+	{
+		struct pkt_ep cl = { "198.18.0.4", 50002 }, s = { "198.18.1.1", 443 };
+		struct pkt_cid d = pkt_cid(8, 7), sc = pkt_cid(8, 8);
+		uint8_t pl[PKT_MAX];
+		size_t n = quic_long(pl, 0, V1, &d, &sc, 0, 400, 1);
+
+		f.len = (uint32_t)pkt_frame(f.b, &cl, &s, pl, n, NULL);
+		res[nres++] = (struct result){ "guard on: garbage dropped (small Initial)", "repeat",
+					       run(&kg, xdpg, &f, repeat), base };
+	}
+
+	printf("linkquic XDP program, ns per packet (bpf_prog_test_run, repeat=%u)\n", repeat);
+	printf("%-42s %-12s %9s %9s %9s\n", "PACKET CLASS", "METHOD", "TOTAL", "EMPTY", "NET");
+	for (c = 0; c < nres; c++)
+		print_row(&res[c]);
+
+	if (cold) {
+		nres = 0;
+		for (sum = 0, i = 0; i < distinct; i++)
+			sum += run(NULL, efd, &f, 1);
+		base1 = sum / distinct;
+		lq_kernel_clear_maps(&k);
+		for (sum = 0, i = 0; i < distinct; i++) {
+			snprintf(ip, sizeof(ip), "198.18.%u.%u", 64 + i / 250, 1 + i % 250);
+			initial(&f, ip, (uint16_t)(40000 + i % 20000), i);
+			sum += run(&k, xdp, &f, 1);
+		}
+		res[nres++] = (struct result){ "long header, new connection (Initial)", "cold",
+					       sum / distinct, base1 };
+		initial(&f, "198.18.0.2", 50000, 900000);
+		run(&k, xdp, &f, 1);
+		server_initial(&g, "198.18.0.2", 50000, 900000, &scid);
+		run(&k, xdp, &g, 1);
+		for (sum = 0, i = 0; i < distinct; i++) {
+			shorthdr(&f, "198.18.0.2", (uint16_t)(1024 + i), &scid, 1200);
+			sum += run(&k, xdp, &f, 1);
+		}
+		res[nres++] = (struct result){ "short header, new path (known DCID)", "cold",
+					       sum / distinct, base1 };
+		shorthdr(&f, "198.18.0.2", 50000, &scid, 1200);
+		for (sum = 0, i = 0; i < distinct; i++)
+			sum += run(&k, xdp, &f, 1);
+		res[nres++] = (struct result){ "short header, known connection", "cold",
+					       sum / distinct, base1 };
+		printf("the cold way: %u distinct packets, one bpf_prog_test_run each\n", distinct);
+		for (c = 0; c < nres; c++)
+			print_row(&res[c]);
+	}
+
+	empty_bpf__destroy(e);
+	lq_kernel_close(&kg);
+	lq_kernel_close(&kf);
+	lq_kernel_close(&k);
+	return 0;
+}
