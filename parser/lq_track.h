@@ -1057,10 +1057,9 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 		 * bit cleared too, which only a connection that agreed may do */
 		res->verdict = LQ_V_GARBAGE;
 		res->reason = (pkt->b0 & 0x40) ? LQ_R_UNKNOWN_DCID : LQ_R_FIXED_BIT;
-		/* the guard drops it (lq_track_frame): it never reaches the
-		 * server, so nothing needs remembering (a flood stays cheap) */
-		if ((st->cfg->flags & LQ_CF_GUARD) && (st->cfg->guard_drop & (1U << res->reason)))
-			return;
+		/* even when the guard drops it, it is remembered: as a rival it
+		 * keeps a later unanswered probe from being taken for the one
+		 * known connection's migration (tests/reasons.sh has the case) */
 	} else {
 		res->verdict = LQ_V_PENDING;
 	}

@@ -557,7 +557,39 @@ class Capture:
             for i, fr in enumerate(self.frames[:nframes], 1):
                 assert '\t' not in fr.note and '\n' not in fr.note
                 f.write('%d\t%s\t%s\t%s\n' % (i, fr.conn, fr.note, fr.kind))
+        if getattr(self, 'quic_servers', None):
+            self.write_expect(os.path.join(outdir, base + '.expect'), nframes)
         return path
+
+    # The verdict and reason linkquic must give each frame, in its own names:
+    # a frame of a connection is quic; garbage sent to a QUIC server is
+    # garbage with its reason; garbage sent anywhere else is not_quic.
+    REASONS = {
+        'initial_too_small': 'initial_too_small', 'unknown_version': 'unknown_version',
+        'cid_too_long': 'cid_too_long', 'length_overrun': 'length_overrun',
+        'retry_to_server': 'bad_type', 'vn_to_server': 'bad_type',
+        'fixed_bit_clear': 'fixed_bit', 'unknown_dcid': 'unknown_dcid',
+        # random bytes with the fixed bit clear: RFC 9000 §17.3.1 says discard
+        'not_quic': 'fixed_bit', 'empty_payload': 'empty',
+    }
+
+    def write_expect(self, path, nframes):
+        with open(path, 'w') as f:
+            f.write('# %s - verdict and reason linkquic must give each frame, written by '
+                    'pcaps/craft.py\n' % self.name)
+            f.write('# columns: frame <TAB> verdict <TAB> reason (- for none)\n')
+            for i, fr in enumerate(self.frames[:nframes], 1):
+                d = fr.data
+                assert d[12:14] == b'\x08\x00', 'expectations are for IPv4 over Ethernet'
+                ihl = (d[14] & 15) * 4
+                dst = ('.'.join(str(b) for b in d[30:34]), struct.unpack('!H', d[14 + ihl + 2:14 + ihl + 4])[0])
+                if fr.conn != '-':
+                    v, r = 'quic', '-'
+                elif dst in self.quic_servers:
+                    v, r = 'garbage', self.REASONS[fr.kind]
+                else:
+                    v, r = 'not_quic', '-'
+                f.write('%d\t%s\t%s\n' % (i, v, r))
 
 
 def _fragable_len(fragable):
@@ -995,6 +1027,7 @@ def cap_garbage():
         'speaks QUIC.'))
     Q = ('198.18.1.1', SRV_PORT)
     N = ('198.18.3.3', SRV_PORT)
+    cap.quic_servers = {Q}
     A = Conn(cap, 'A', ('198.18.0.10', 50000), Q)
     A.handshake()
     A.exchange(2)

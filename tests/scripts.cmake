@@ -42,3 +42,8 @@ add_test(NAME parity
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/parity.sh ${LQ_REPLAY_BIN}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(parity PROPERTIES LABELS parity TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+add_test(NAME reasons
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reasons.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(reasons PROPERTIES LABELS "errors;garbage" TIMEOUT 120)
