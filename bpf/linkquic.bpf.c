@@ -93,7 +93,7 @@ struct {
 /* A record being assembled: the result and a snapshot of the frame. */
 struct lq_recbuf {
 	struct lq_record rec;
-	__u8 data[LQ_SNAP_MAX];
+	__u8 data[LQ_SNAP_MAX + 128]; /* + a GSO segment's headers (LQ_SEG_HDR_MAX) */
 };
 
 struct {
@@ -192,7 +192,14 @@ __noinline int lq_seg_parse_global(struct lq_segbuf *sb, struct lq_scratch *s)
 	len = sb->len;
 	if (len > LQ_SEG_DATA_MAX)
 		len = LQ_SEG_DATA_MAX;
-	s->pkt = sb->pkt0;
+	/* the super-packet's addresses and lengths, nothing of its payload's
+	 * parse (its flags, its cut head) */
+	lq_zero(&s->pkt, sizeof(s->pkt));
+	s->pkt.src = sb->pkt0.src;
+	s->pkt.dst = sb->pkt0.dst;
+	s->pkt.ip_ver = sb->pkt0.ip_ver;
+	s->pkt.ip_len = sb->pkt0.ip_len;
+	s->pkt.ulen = sb->pkt0.ulen;
 	s->res = sb->res0;
 	s->pkt.ulen = len;
 	s->pkt.ip_len = (__u16)(sb->pkt0.ip_len - sb->pkt0.ulen + len);
@@ -225,31 +232,40 @@ static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hoo
 	rb->rec.wirelen = (__u16)len;
 	rb->rec.seg = seg;
 	if (lq_snaplen) {
-		caplen = len < lq_snaplen ? len : lq_snaplen;
-		if (caplen > LQ_SNAP_MAX)
-			caplen = LQ_SNAP_MAX;
+		/* 64-bit and behind a barrier: each bound is checked on the very
+		 * register the helper gets (clang otherwise checks a copy) */
+		__u64 snap = len < lq_snaplen ? len : lq_snaplen;
+
+		lq_barrier_var(snap);
+		if (snap > LQ_SNAP_MAX)
+			snap = LQ_SNAP_MAX;
 		if (seg) { /* a GSO segment: its headers, then its payload */
 			struct lq_segbuf *sb = data;
-			__u32 h = sb->hdrlen, n;
+			__u64 h = sb->hdrlen, n;
 
-			if (h > LQ_SEG_HDR_MAX || caplen < h) {
-				caplen = 0;
+			lq_barrier_var(h);
+			if (h == 0 || h > LQ_SEG_HDR_MAX || snap <= h) {
+				snap = 0;
 			} else {
-				n = caplen - h;
+				n = snap - h;
+				lq_barrier_var(n);
 				if (n > LQ_SEG_DATA_MAX)
 					n = LQ_SEG_DATA_MAX;
-				if (bpf_probe_read_kernel(rb->data, h, sb->hdr) ||
+				if (n == 0 || bpf_probe_read_kernel(rb->data, h, sb->hdr) ||
 				    bpf_probe_read_kernel(rb->data + h, n, sb->payload))
-					caplen = 0;
+					snap = 0;
 				else
-					caplen = h + n;
+					snap = h + n;
 			}
+		} else if (snap == 0) {
+			/* nothing */
 		} else if (hook == LQ_HOOK_XDP) {
-			if (bpf_probe_read_kernel(rb->data, caplen, data))
-				caplen = 0;
-		} else if (bpf_skb_load_bytes(ctx, 0, rb->data, caplen)) {
-			caplen = 0;
+			if (bpf_probe_read_kernel(rb->data, snap, data))
+				snap = 0;
+		} else if (bpf_skb_load_bytes(ctx, 0, rb->data, snap)) {
+			snap = 0; /* the skb helper reads non-linear data too */
 		}
+		caplen = (__u32)snap;
 	}
 	rb->rec.caplen = (__u16)caplen;
 	if (bpf_ringbuf_output(&lq_records, rb, sizeof(rb->rec) + caplen, 0))
@@ -354,7 +370,7 @@ static __always_inline void lq_gso_segments(struct __sk_buff *skb, struct lq_scr
 /* Runs the classifier on [data, data_end). gso: the skb is a UDP GSO
  * super-packet to split (tc egress). Returns the action. */
 static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 len, __u8 hook,
-				   __u32 ifindex, int gso)
+				   __u32 ifindex, int gso, __u32 wirelen)
 {
 	struct lq_scratch *s;
 	struct lq_counters *c;
@@ -394,7 +410,7 @@ static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 
 
 	lq_counters_add(c, &s->res);
 	if ((lq_cfg.flags & LQ_CF_REPORT_ALL) || lq_notable(&s->res))
-		lq_report(ctx, data, len, hook, &s->res, c, 0);
+		lq_report(ctx, data, wirelen, hook, &s->res, c, 0);
 	return act;
 }
 
@@ -405,7 +421,8 @@ int lq_xdp(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 len = ctx->data_end - ctx->data;
 
-	if (lq_run(ctx, data, data_end, len, LQ_HOOK_XDP, ctx->ingress_ifindex, 0) == LQ_ACT_DROP)
+	if (lq_run(ctx, data, data_end, len, LQ_HOOK_XDP, ctx->ingress_ifindex, 0, len) ==
+	    LQ_ACT_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }
@@ -417,7 +434,7 @@ static __always_inline int lq_tc(struct __sk_buff *skb, __u8 hook)
 	__u32 len = skb->data_end - skb->data;
 
 	if (lq_run(skb, data, data_end, len, hook, skb->ifindex,
-		   skb->gso_segs > 1 && skb->gso_size) == LQ_ACT_DROP)
+		   skb->gso_segs > 1 && skb->gso_size, skb->len) == LQ_ACT_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_OK;
 }

@@ -200,11 +200,14 @@ static void collect(void *ctx, const struct lq_result *r, const uint8_t *frame, 
 {
 	struct lq_kernel *k = ctx;
 
-	(void)frame;
-	(void)caplen;
 	(void)wirelen;
-	if (k->collected < k->collect_max)
+	if (k->collected < k->collect_max) {
 		k->collect_to[k->collected] = *r;
+		if (k->collect_caplen)
+			k->collect_caplen[k->collected] = caplen;
+		if (k->collect_frames && frame && caplen <= sizeof(k->collect_frames[0]))
+			memcpy(k->collect_frames[k->collected], frame, caplen);
+	}
 	k->collected++;
 }
 

@@ -37,6 +37,8 @@ struct lq_kernel {
 	/* lq_kernel_test_run_gso(): where records go */
 	struct lq_result *collect_to;
 	int collect_max, collected;
+	uint8_t (*collect_frames)[LQ_SNAP_MAX + 128]; /* optional: the snapshots */
+	uint32_t *collect_caplen;
 };
 
 struct lq_kernel_opts {

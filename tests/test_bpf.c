@@ -70,7 +70,7 @@ static int run_group(const char *name, struct fx_runner *r, struct fx_runner *rg
 	return rc;
 }
 
-static struct lq_kernel *gk;
+static struct lq_kernel *gk; /* loaded with a full snapshot length */
 
 /* A UDP GSO super-packet on tc egress gives one record per wire datagram,
  * each classified as the datagram the wire carries. */
@@ -78,7 +78,8 @@ static void gso_super_packet(void **state)
 {
 	struct pkt_ep cli = { "198.18.0.60", 51000 }, srv = { "198.18.1.1", 443 };
 	struct pkt_cid odcid = pkt_cid(8, 601), ccid = pkt_cid(8, 602), scid = pkt_cid(8, 603);
-	static uint8_t pl[4096], frame[4096];
+	static uint8_t pl[4096], frame[4096], snaps[8][LQ_SNAP_MAX + 128];
+	uint32_t caplens[8];
 	struct lq_result r, seg[8];
 	uint64_t ts = 1700000000ULL * 1000000000ULL, label;
 	size_t n, len;
@@ -100,10 +101,29 @@ static void gso_super_packet(void **state)
 	n += quic_short(pl + n, &scid, 1000 - 9, 1);
 	n += quic_short(pl + n, &scid, 600 - 9, 1);
 	len = pkt_frame(frame, &cli, &srv, pl, n, NULL);
+	gk->collect_frames = snaps;
+	gk->collect_caplen = caplens;
 	got = lq_kernel_test_run_gso(gk, frame, (uint32_t)len, ts += 1000, 3, 1000, seg, 8);
+	gk->collect_frames = NULL;
+	gk->collect_caplen = NULL;
 	if (got != 3)
 		fail_msg("GSO super-packet of 3 segments: expected 3 records, actual %d", got);
 	for (i = 0; i < 3; i++) {
+		/* the snapshot is the datagram the wire carries: the headers with
+		 * this segment's lengths, then its payload */
+		uint32_t want = 14 + 20 + 8 + (i < 2 ? 1000 : 600);
+		const uint8_t *p = snaps[i];
+
+		uint32_t iplen = (uint32_t)(p[16] << 8 | p[17]), ulen = (uint32_t)(p[38] << 8 | p[39]);
+
+		if (caplens[i] != want || iplen != want - 14 || ulen != want - 34 ||
+		    memcmp(p + 42, pl + i * 1000, 9))
+			fail_msg("segment %d snapshot: expected %u bytes, IP length %u, UDP length %u "
+				 "and its own first bytes; actual %u, %u, %u",
+				 i, want, want - 14, want - 34, caplens[i], iplen, ulen);
+		if (seg[i].flags != LQ_RF_GSO_SEGMENT)
+			fail_msg("segment %d: expected flags gso_segment only, actual 0x%x", i,
+				 seg[i].flags);
 		if (seg[i].verdict != LQ_V_QUIC || seg[i].conn != label ||
 		    seg[i].udp_len != (i < 2 ? 1000 : 600) || !(seg[i].flags & LQ_RF_GSO_SEGMENT) ||
 		    seg[i].ip_len != 20 + 8 + seg[i].udp_len)
@@ -118,7 +138,7 @@ static void gso_super_packet(void **state)
 int main(void)
 {
 	struct lq_kernel_opts o;
-	struct lq_kernel k, kg;
+	struct lq_kernel k, kg, ks;
 	struct bpfrun xdp, tc, xdpg, tcg;
 	struct fx_runner rx = { "xdp", bpf_classify, bpf_reset, &xdp, &xdp.cfg };
 	struct fx_runner rt = { "tc", bpf_classify, bpf_reset, &tc, &tc.cfg };
@@ -141,9 +161,16 @@ int main(void)
 	o.test_clock = 1;
 	if (lq_kernel_open(&k, &o))
 		return 1;
+	o.snaplen = LQ_SNAP_MAX; /* the snapshot code is only there when asked */
+	if (lq_kernel_open(&ks, &o)) {
+		lq_kernel_close(&k);
+		return 1;
+	}
+	o.snaplen = 0;
 	fx_guard_config(&o.cfg);
 	o.cfg.flags |= LQ_CF_REPORT_ALL;
 	if (lq_kernel_open(&kg, &o)) {
+		lq_kernel_close(&ks);
 		lq_kernel_close(&k);
 		return 1;
 	}
@@ -162,9 +189,10 @@ int main(void)
 	{
 		const struct CMUnitTest gso[] = { cmocka_unit_test(gso_super_packet) };
 
-		gk = &k;
+		gk = &ks;
 		rc |= cmocka_run_group_tests_name("GSO on tc egress", gso, NULL, NULL);
 	}
+	lq_kernel_close(&ks);
 	lq_kernel_close(&kg);
 	lq_kernel_close(&k);
 	return rc;
