@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * attach.h - putting the loaded programs on interfaces and taking them off:
+ * XDP through a bpf_link, tc through a tcx link (kernel 6.6 and later) or a
+ * cls_bpf filter on a clsact qdisc. Links go away with the process, whatever
+ * way it ends; a clsact qdisc is removed only if this process created it.
+ * Every failure prints one line naming the interface and the reason.
+ */
+#ifndef LQ_LIVE_ATTACH_H
+#define LQ_LIVE_ATTACH_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+enum live_xdp_mode {
+	LIVE_XDP_AUTO = 0, /* native where the driver has it, generic otherwise */
+	LIVE_XDP_NATIVE = 1,
+	LIVE_XDP_GENERIC = 2,
+};
+
+enum live_tc_api {
+	LIVE_TC_TCX = 0,    /* tcx link; falls back to clsact where the kernel lacks tcx */
+	LIVE_TC_CLSACT = 1, /* cls_bpf filter on a clsact qdisc */
+};
+
+/* One program on one interface. */
+struct live_attachment {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	uint8_t hook;	/* LQ_HOOK_XDP, LQ_HOOK_TC_IN or LQ_HOOK_TC_OUT */
+	int link_fd;	/* XDP or tcx link, -1 when none */
+	int tc_filter;	/* a clsact filter of ours is in place */
+	int tc_qdisc_created; /* this process created the clsact qdisc */
+	char how[24];	/* "xdp native", "tcx", "tc clsact", ... for people */
+};
+
+/* Resolves NAME, and checks that it is up and carries Ethernet frames (what
+ * the programs parse). */
+int live_iface_lookup(const char *tool, const char *name, int *ifindex);
+
+int live_attach_xdp(const char *tool, struct live_attachment *a, int prog_fd,
+		    enum live_xdp_mode mode);
+int live_attach_tc(const char *tool, struct live_attachment *a, int prog_fd, int egress,
+		   enum live_tc_api api);
+/* Safe on an attachment that is not (or no longer) in place. */
+void live_detach(struct live_attachment *a);
+
+#endif

@@ -1,0 +1,824 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * linkquic-live - the linkquic programs on live interfaces: an endpoint
+ * monitor (this host's traffic, both directions) or a middlebox monitor
+ * (forwarded traffic), with the same output as linkquic-replay.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "caps.h"
+#include "classify.h"
+#include "conntab.h"
+#include "kernel.h"
+#include "options.h"
+#include "output.h"
+#include "pcapng.h"
+
+#define TOOL "linkquic-live"
+#define LIVE_MAX_IFACES 32
+#define LIVE_MAX_ATT (2 * LIVE_MAX_IFACES)
+
+/* Exit status when the session ran but records were lost. */
+#define LIVE_EXIT_LOST 3
+
+static const char usage[] =
+	"Usage: linkquic-live --endpoint IFACE... [OPTIONS]\n"
+	"       linkquic-live --middlebox IFACE... [OPTIONS]\n"
+	"Follows QUIC connections on live interfaces, across connection ID changes, NAT\n"
+	"rebinding, migration and new paths, without keys, and prints the connection table\n"
+	"when stopped (Ctrl-C, SIGTERM or --duration). The output is linkquic-replay's.\n"
+	"\n"
+	"Monitors (one of):\n"
+	"  -E, --endpoint IFACE...   this host's own traffic: XDP on the ingress and tc on\n"
+	"                            the egress of each IFACE (UDP GSO super-packets count\n"
+	"                            as the packets they are on the wire)\n"
+	"  -M, --middlebox IFACE...  forwarded traffic: XDP on each IFACE, which both\n"
+	"                            directions cross on their way in\n"
+	"      --hook=HOOK           xdp (default) or tc: tc ingress instead of XDP, for\n"
+	"                            devices where XDP is not wanted\n"
+	"      --xdp-mode=MODE       native or generic (default: native where the driver\n"
+	"                            has it, generic otherwise)\n"
+	"      --tc-attach=API       tcx (default; kernels before 6.6 fall back to clsact)\n"
+	"                            or clsact (a clsact qdisc this process creates is\n"
+	"                            removed on exit, an existing one is kept)\n"
+	"Output:\n"
+	"  -f, --format=FMT          table (default: connection table and summary at the\n"
+	"                            end), jsonl or csv (a record per packet on stdout as\n"
+	"                            it arrives, with iface and hook; the table and the\n"
+	"                            summary go to stderr)\n"
+	"  -e, --events              records only for notable packets: events, pending,\n"
+	"                            garbage (the only ones sent when no record is printed)\n"
+	"  -m, --maps=SECONDS        print the maps every SECONDS, and at the end\n"
+	"  -w, --write=FILE          also write every reported packet to FILE (pcapng; an\n"
+	"                            interface per monitored interface and hook), to be\n"
+	"                            replayed with linkquic-replay later\n"
+	"  -s, --snaplen=N           bytes of each packet --write keeps (default and at\n"
+	"                            most 1536)\n"
+	"  -d, --duration=SECONDS    stop by itself after SECONDS\n"
+	"  -q, --quiet               no connection table or summary\n"
+	"Tracking:\n"
+	"  -t, --idle-timeout=S      seconds after which an unused path, pending flow or\n"
+	"                            anchor is dead (default 60)\n"
+	"      --max-paths=N         connections_map entries (default 262144)\n"
+	"      --max-cids=N          dcids_map entries (default 524288)\n"
+	"      --max-servers=N       dest_map entries (default 65536)\n"
+	"      --max-clients=N       sip_map entries (default 262144)\n"
+	"      --max-pending=N       potential_quic entries (default 65536)\n"
+	"      --accept-versions=LIST  versions accepted (hex, v1, v2, v2draft; comma-\n"
+	"                            separated); others are garbage. Default: every known one\n"
+	"Guard (a monitor drops nothing unless asked to):\n"
+	"      --guard               drop garbage (see --guard-drop) and apply the rates:\n"
+	"                            the programs drop those packets (action \"drop\")\n"
+	"      --guard-drop=LIST     garbage classes to drop: all (default), none, or any of\n"
+	"                            initial_too_small,unknown_version,cid_too_long,\n"
+	"                            length_overrun,bad_type,fixed_bit,unknown_dcid,empty\n"
+	"      --guard-rate=R[:B]    long-header packets per second per source (IPv6: per\n"
+	"                            /64), burst B (default R); off unless given\n"
+	"      --guard-conn-rate=R[:B]  new connections per second per source\n"
+	"      --max-guard=N         lq_guard entries (default 65536)\n"
+	"Other:\n"
+	"  -v, --verbose             show libbpf's messages\n"
+	"  -h, --help                this text\n"
+	"\n"
+	"Needs root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON. Nothing stays attached\n"
+	"after it exits. Exit status: 0 done, 1 error, 3 done but records were lost\n"
+	"(ring buffer full: the records and --write miss packets, the table does not).\n"
+	"\n"
+	"Examples:\n"
+	"  sudo linkquic-live --endpoint eth0\n"
+	"  sudo linkquic-live --middlebox eth1 eth2 -f jsonl > records.jsonl\n"
+	"  sudo linkquic-live --middlebox eth1 eth2 --hook tc --maps 10\n"
+	"  sudo linkquic-live --endpoint eth0 -w session.pcapng -d 60\n"
+	"  linkquic-replay session.pcapng      # the same session, replayed\n";
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct live_opts {
+	int endpoint; /* 1 endpoint, 0 middlebox, -1 not chosen */
+	const char *ifnames[LIVE_MAX_IFACES];
+	int nif;
+	int tc_hook; /* --hook tc */
+	enum live_xdp_mode xdp_mode;
+	enum live_tc_api tc_api;
+	enum lq_format format;
+	int events_only;
+	uint32_t maps_every; /* seconds, 0 none */
+	const char *write;
+	uint32_t snaplen;
+	uint32_t duration;
+	int quiet;
+	int verbose;
+	struct lq_config cfg;
+	struct lq_map_sizes sizes;
+};
+
+struct live {
+	const struct live_opts *o;
+	struct lq_kernel k;
+	struct live_attachment att[LIVE_MAX_ATT];
+	uint64_t att_records[LIVE_MAX_ATT];
+	uint32_t pcap_if[LIVE_MAX_ATT];
+	int natt;
+	struct lq_conntab *ct; /* the table from the records, when all are reported */
+	struct pcapng_writer pcap;
+	int writing;
+	uint64_t clock_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	uint64_t records;
+	int failed; /* an output failed: stop, exit 1 */
+};
+
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Wall clock minus the programs' clock, from the closest of a few readings. */
+static uint64_t clock_offset(void)
+{
+	uint64_t best = 0, gap = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		uint64_t m0 = now_ns(CLOCK_MONOTONIC), r = now_ns(CLOCK_REALTIME);
+		uint64_t m1 = now_ns(CLOCK_MONOTONIC);
+
+		if (m1 - m0 < gap) {
+			gap = m1 - m0;
+			best = r - (m0 + (m1 - m0) / 2);
+		}
+	}
+	return best;
+}
+
+static const char *hook_label(uint8_t hook)
+{
+	return hook == LQ_HOOK_XDP ? "xdp" : hook == LQ_HOOK_TC_IN ? "tc-ingress" : "tc-egress";
+}
+
+static int find_att(const struct live *L, uint32_t ifindex, uint8_t hook)
+{
+	int i;
+
+	for (i = 0; i < L->natt; i++)
+		if ((uint32_t)L->att[i].ifindex == ifindex && L->att[i].hook == hook)
+			return i;
+	return -1;
+}
+
+static void on_record(void *ctx, const struct lq_result *res, const uint8_t *frame,
+		      uint32_t caplen, uint32_t wirelen)
+{
+	struct live *L = ctx;
+	struct lq_result r = *res;
+	struct lq_rec_ctx rc;
+	char name[IF_NAMESIZE];
+	int a = find_att(L, r.ifindex, r.hook), err;
+
+	L->records++;
+	r.ts += L->clock_offset;
+	if (a >= 0)
+		L->att_records[a]++;
+	if (L->ct && lq_conntab_add(L->ct, &r)) {
+		fputs(TOOL ": out of memory for the connection table\n", stderr);
+		L->failed = 1;
+	}
+	if (L->o->format != LQ_FMT_TABLE) {
+		rc.frame = L->records;
+		rc.iface = a >= 0 ? L->att[a].ifname : if_indextoname(r.ifindex, name);
+		if (!rc.iface)
+			rc.iface = "?";
+		lq_print_record(stdout, L->o->format, &rc, &r);
+	}
+	if (L->writing && a >= 0 && !L->failed) {
+		err = pcapng_write_packet(&L->pcap, L->pcap_if[a], r.ts, frame, frame ? caplen : 0,
+					  wirelen,
+					  r.hook == LQ_HOOK_TC_OUT ? PCAPNG_DIR_OUTBOUND
+								   : PCAPNG_DIR_INBOUND);
+		if (err) {
+			fprintf(stderr, TOOL ": %s: %s\n", L->o->write, strerror(-err));
+			L->failed = 1;
+		}
+	}
+}
+
+/* Times in the maps are the programs' clock; people read wall-clock time. */
+static void maps_to_wall_clock(struct lq_maps *m, uint64_t off)
+{
+	uint32_t pos = 0;
+	const void *k;
+	void *v;
+
+	while (emu_map_next(&m->conns, &pos, &k, &v) >= 0) {
+		struct lq_path_val *p = v;
+
+		p->first_seen += off;
+		p->last_seen += off;
+	}
+	pos = 0;
+	while (emu_map_next(&m->dcids, &pos, &k, &v) >= 0)
+		((struct lq_cid_val *)v)->last_seen += off;
+	pos = 0;
+	while (emu_map_next(&m->pending, &pos, &k, &v) >= 0) {
+		struct lq_pending_val *p = v;
+
+		p->first_seen += off;
+		p->last_seen += off;
+	}
+	pos = 0;
+	while (emu_map_next(&m->guard, &pos, &k, &v) >= 0) {
+		struct lq_guard_val *g = v;
+
+		g->lh_tat += g->lh_tat ? off : 0;
+		g->conn_tat += g->conn_tat ? off : 0;
+	}
+}
+
+static int read_maps(struct live *L, struct lq_maps *maps)
+{
+	int err = lq_kernel_read_maps(&L->k, maps);
+
+	if (err) {
+		fprintf(stderr, TOOL ": cannot read the maps: %s\n", strerror(-err));
+		return err;
+	}
+	maps_to_wall_clock(maps, L->clock_offset);
+	return 0;
+}
+
+static void print_maps_now(struct live *L, FILE *f)
+{
+	struct lq_maps maps;
+	char when[32];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (read_maps(L, &maps))
+		return;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	fprintf(f, "--- maps at %s ---\n", when);
+	lq_print_maps(f, &maps);
+	fflush(f);
+	lq_maps_free(&maps);
+}
+
+static void stats_from_counters(const struct lq_counters *c, struct lq_stats *s)
+{
+	unsigned i;
+
+	memset(s, 0, sizeof(*s));
+	s->frames = c->packets;
+	for (i = 0; i < LQ_V__COUNT; i++)
+		s->verdicts[i] = c->verdicts[i];
+	for (i = 1; i < LQ_R__COUNT; i++) {
+		s->reasons[i] = c->reasons[i];
+		s->drops_by_reason[i] = c->drops_by_reason[i];
+	}
+	for (i = 1; i < LQ_E__COUNT; i++)
+		s->events[i] = c->events[i];
+	s->drops = c->drops;
+}
+
+/* Table, summary and maps at the end; returns the records lost. With every
+ * record reported and none lost, the table comes from the records, as in
+ * linkquic-replay (connections whose map entries were replaced or evicted
+ * stay in it); otherwise from connections_map. */
+static uint64_t finish(struct live *L)
+{
+	const struct live_opts *o = L->o;
+	FILE *f = o->format == LQ_FMT_TABLE ? stdout : stderr;
+	struct lq_counters c;
+	struct lq_stats st;
+	struct lq_maps maps;
+	int i, err, have_maps, from_records;
+
+	err = lq_kernel_counters(&L->k, &c);
+	if (err) {
+		fprintf(stderr, TOOL ": cannot read the counters: %s\n", strerror(-err));
+		memset(&c, 0, sizeof(c));
+		L->failed = 1;
+	}
+	stats_from_counters(&c, &st);
+	have_maps = read_maps(L, &maps) == 0;
+	if (!have_maps)
+		L->failed = 1;
+	from_records = L->ct && !c.lost;
+	if (!o->quiet) {
+		if (from_records)
+			lq_conntab_print(f, L->ct);
+		else if (have_maps)
+			lq_print_conn_table(f, &maps);
+		fputc('\n', f);
+		lq_print_summary(f, &st, have_maps ? &maps : NULL,
+				 from_records ? (long)lq_conntab_count(L->ct) : -1);
+		fputs("records:", f);
+		for (i = 0; i < L->natt; i++)
+			fprintf(f, "%s %s %s %" PRIu64, i ? "," : "", L->att[i].ifname,
+				hook_label(L->att[i].hook), L->att_records[i]);
+		fprintf(f, " (%" PRIu64 " delivered, %" PRIu64 " lost)\n", L->records, c.lost);
+		if (L->writing)
+			fprintf(f, "written: %" PRIu64 " packets to %s\n", L->pcap.packets, o->write);
+	}
+	if (o->maps_every && have_maps) {
+		if (!o->quiet)
+			fputc('\n', f);
+		lq_print_maps(f, &maps);
+	}
+	fflush(f);
+	if (have_maps)
+		lq_maps_free(&maps);
+	if (c.lost)
+		fprintf(stderr,
+			TOOL ": warning: %" PRIu64 " records lost (ring buffer full): the records%s "
+			     "miss packets, the connection table (from the maps) does not\n",
+			c.lost, L->writing ? " and the --write file" : "");
+	return c.lost;
+}
+
+static void detach_all(struct live *L)
+{
+	int i;
+
+	for (i = L->natt - 1; i >= 0; i--)
+		live_detach(&L->att[i]);
+}
+
+/* Attaches the programs to every interface; on any failure nothing stays. */
+static int attach_all(struct live *L, const int *ifindex)
+{
+	const struct live_opts *o = L->o;
+	int i, err, xdp = lq_kernel_prog_fd(&L->k, "xdp");
+	int tc_in = lq_kernel_prog_fd(&L->k, "tc_in"), tc_out = lq_kernel_prog_fd(&L->k, "tc_out");
+
+	for (i = 0; i < o->nif && !stop_signal; i++) {
+		struct live_attachment *a = &L->att[L->natt];
+
+		memset(a, 0, sizeof(*a));
+		a->link_fd = -1;
+		snprintf(a->ifname, sizeof(a->ifname), "%s", o->ifnames[i]);
+		a->ifindex = ifindex[i];
+		if (o->tc_hook)
+			err = live_attach_tc(TOOL, a, tc_in, 0, o->tc_api);
+		else
+			err = live_attach_xdp(TOOL, a, xdp, o->xdp_mode);
+		if (err)
+			goto fail;
+		L->natt++;
+		if (!o->endpoint)
+			continue;
+		a = &L->att[L->natt];
+		memset(a, 0, sizeof(*a));
+		a->link_fd = -1;
+		snprintf(a->ifname, sizeof(a->ifname), "%s", o->ifnames[i]);
+		a->ifindex = ifindex[i];
+		err = live_attach_tc(TOOL, a, tc_out, 1, o->tc_api);
+		if (err)
+			goto fail;
+		L->natt++;
+	}
+	return 0;
+fail:
+	detach_all(L);
+	L->natt = 0;
+	return err;
+}
+
+static int open_write(struct live *L)
+{
+	const struct live_opts *o = L->o;
+	uint32_t snap = o->snaplen;
+	int i, j, err, n = 0;
+	uint8_t hooks[2];
+
+	err = pcapng_open(&L->pcap, o->write, TOOL);
+	if (err) {
+		fprintf(stderr, TOOL ": %s: %s\n", o->write, strerror(-err));
+		return err;
+	}
+	/* Interface ids follow the attachments, made in the same order. */
+	hooks[0] = o->tc_hook ? LQ_HOOK_TC_IN : LQ_HOOK_XDP;
+	hooks[1] = LQ_HOOK_TC_OUT;
+	for (i = 0; i < o->nif; i++) {
+		for (j = 0; j < (o->endpoint ? 2 : 1); j++, n++) {
+			err = pcapng_add_interface(&L->pcap, o->ifnames[i], hook_label(hooks[j]),
+						   PCAPNG_LINKTYPE_ETHERNET, snap, &L->pcap_if[n]);
+			if (err) {
+				fprintf(stderr, TOOL ": %s: %s\n", o->write, strerror(-err));
+				pcapng_close(&L->pcap);
+				unlink(o->write);
+				return err;
+			}
+		}
+	}
+	L->writing = 1;
+	return 0;
+}
+
+/* Polls the ring buffer until a signal, --duration or an output failure;
+ * prints the maps every --maps seconds. */
+static int run(struct live *L)
+{
+	const struct live_opts *o = L->o;
+	FILE *info = o->format == LQ_FMT_TABLE ? stdout : stderr;
+	uint64_t start = now_ns(CLOCK_MONOTONIC), next_maps = UINT64_MAX, end = UINT64_MAX;
+	int n;
+
+	if (o->maps_every)
+		next_maps = start + (uint64_t)o->maps_every * 1000000000ULL;
+	if (o->duration)
+		end = start + (uint64_t)o->duration * 1000000000ULL;
+	while (!stop_signal && !L->failed) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC), wake = next_maps < end ? next_maps : end;
+		int timeout = 200;
+
+		if (now >= end)
+			break;
+		if (wake != UINT64_MAX && wake - now < 200000000ULL)
+			timeout = (int)((wake - now) / 1000000ULL) + 1;
+		n = lq_kernel_poll(&L->k, timeout);
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, TOOL ": ring buffer: %s\n", strerror(-n));
+			return -1;
+		}
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, TOOL ": standard output: %s\n", strerror(errno ? errno : EIO));
+			return -1;
+		}
+		if (L->writing && !L->failed && pcapng_flush(&L->pcap)) {
+			fprintf(stderr, TOOL ": %s: %s\n", o->write, strerror(errno));
+			return -1;
+		}
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now >= next_maps) {
+			print_maps_now(L, info);
+			next_maps += (uint64_t)o->maps_every * 1000000000ULL;
+			if (next_maps < now)
+				next_maps = now + (uint64_t)o->maps_every * 1000000000ULL;
+		}
+	}
+	return L->failed ? -1 : 0;
+}
+
+static int add_iface(struct live_opts *o, const char *name)
+{
+	int i;
+
+	for (i = 0; i < o->nif; i++) {
+		if (!strcmp(o->ifnames[i], name)) {
+			fprintf(stderr, TOOL ": interface '%s' given twice\n", name);
+			return -1;
+		}
+	}
+	if (o->nif == LIVE_MAX_IFACES) {
+		fprintf(stderr, TOOL ": interface '%s': at most %d interfaces\n", name,
+			LIVE_MAX_IFACES);
+		return -1;
+	}
+	o->ifnames[o->nif++] = name;
+	return 0;
+}
+
+enum {
+	OPT_HOOK = 256,
+	OPT_XDP_MODE,
+	OPT_TC_ATTACH,
+	OPT_MAX_PATHS,
+	OPT_MAX_CIDS,
+	OPT_MAX_SERVERS,
+	OPT_MAX_CLIENTS,
+	OPT_MAX_PENDING,
+	OPT_MAX_GUARD,
+	OPT_ACCEPT,
+	OPT_GUARD,
+	OPT_GUARD_DROP,
+	OPT_GUARD_RATE,
+	OPT_GUARD_CONN_RATE,
+};
+
+static int parse_args(int argc, char **argv, struct live_opts *o)
+{
+	static const struct option opts[] = {
+		{ "endpoint", required_argument, NULL, 'E' },
+		{ "middlebox", required_argument, NULL, 'M' },
+		{ "hook", required_argument, NULL, OPT_HOOK },
+		{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+		{ "tc-attach", required_argument, NULL, OPT_TC_ATTACH },
+		{ "format", required_argument, NULL, 'f' },
+		{ "events", no_argument, NULL, 'e' },
+		{ "maps", required_argument, NULL, 'm' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "idle-timeout", required_argument, NULL, 't' },
+		{ "max-paths", required_argument, NULL, OPT_MAX_PATHS },
+		{ "max-cids", required_argument, NULL, OPT_MAX_CIDS },
+		{ "max-servers", required_argument, NULL, OPT_MAX_SERVERS },
+		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+		{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
+		{ "max-guard", required_argument, NULL, OPT_MAX_GUARD },
+		{ "accept-versions", required_argument, NULL, OPT_ACCEPT },
+		{ "guard", no_argument, NULL, OPT_GUARD },
+		{ "guard-drop", required_argument, NULL, OPT_GUARD_DROP },
+		{ "guard-rate", required_argument, NULL, OPT_GUARD_RATE },
+		{ "guard-conn-rate", required_argument, NULL, OPT_GUARD_CONN_RATE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint32_t v32;
+	int c, snaplen_set = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->endpoint = -1;
+	o->format = LQ_FMT_TABLE;
+	o->snaplen = LQ_SNAP_MAX;
+	lq_config_default(&o->cfg);
+	lq_map_sizes_default(&o->sizes);
+
+	opterr = 0; /* our own one-line messages, named after the tool */
+	while ((c = getopt_long(argc, argv, ":E:M:f:em:w:s:d:qt:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'E':
+		case 'M':
+			if (o->endpoint >= 0 && o->endpoint != (c == 'E')) {
+				fputs(TOOL ": --endpoint and --middlebox: choose one (one set of maps "
+					   "serves one kind of monitor)\n",
+				      stderr);
+				return 1;
+			}
+			o->endpoint = c == 'E';
+			if (add_iface(o, optarg))
+				return 1;
+			break;
+		case OPT_HOOK:
+			if (!strcmp(optarg, "xdp"))
+				o->tc_hook = 0;
+			else if (!strcmp(optarg, "tc"))
+				o->tc_hook = 1;
+			else {
+				fprintf(stderr, TOOL ": --hook: '%s' is not xdp or tc\n", optarg);
+				return 1;
+			}
+			break;
+		case OPT_XDP_MODE:
+			if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
+				o->xdp_mode = LIVE_XDP_NATIVE;
+			else if (!strcmp(optarg, "generic") || !strcmp(optarg, "skb"))
+				o->xdp_mode = LIVE_XDP_GENERIC;
+			else {
+				fprintf(stderr, TOOL ": --xdp-mode: '%s' is not native or generic\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case OPT_TC_ATTACH:
+			if (!strcmp(optarg, "tcx"))
+				o->tc_api = LIVE_TC_TCX;
+			else if (!strcmp(optarg, "clsact"))
+				o->tc_api = LIVE_TC_CLSACT;
+			else {
+				fprintf(stderr, TOOL ": --tc-attach: '%s' is not tcx or clsact\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case 'f':
+			if (!strcmp(optarg, "table"))
+				o->format = LQ_FMT_TABLE;
+			else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
+				o->format = LQ_FMT_JSONL;
+			else if (!strcmp(optarg, "csv"))
+				o->format = LQ_FMT_CSV;
+			else {
+				fprintf(stderr, TOOL ": --format: '%s' is not table, jsonl or csv\n",
+					optarg);
+				return 1;
+			}
+			break;
+		case 'e':
+			o->events_only = 1;
+			break;
+		case 'm':
+			if (lq_opt_u32(TOOL, "--maps", optarg, 1, 86400, &o->maps_every))
+				return 1;
+			break;
+		case 'w':
+			o->write = optarg;
+			break;
+		case 's':
+			if (lq_opt_u32(TOOL, "--snaplen", optarg, 64, LQ_SNAP_MAX, &o->snaplen))
+				return 1;
+			snaplen_set = 1;
+			break;
+		case 'd':
+			if (lq_opt_u32(TOOL, "--duration", optarg, 1, 31536000, &o->duration))
+				return 1;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 't':
+			if (lq_opt_u32(TOOL, "--idle-timeout", optarg, 1, 86400, &v32))
+				return 1;
+			o->cfg.idle_ns = (uint64_t)v32 * 1000000000ULL;
+			break;
+		case OPT_MAX_PATHS:
+			if (lq_opt_u32(TOOL, "--max-paths", optarg, 16, 1u << 26, &o->sizes.conns))
+				return 1;
+			break;
+		case OPT_MAX_CIDS:
+			if (lq_opt_u32(TOOL, "--max-cids", optarg, 16, 1u << 26, &o->sizes.dcids))
+				return 1;
+			break;
+		case OPT_MAX_SERVERS:
+			if (lq_opt_u32(TOOL, "--max-servers", optarg, 16, 1u << 26, &o->sizes.dest))
+				return 1;
+			break;
+		case OPT_MAX_CLIENTS:
+			if (lq_opt_u32(TOOL, "--max-clients", optarg, 16, 1u << 26, &o->sizes.sip))
+				return 1;
+			break;
+		case OPT_MAX_PENDING:
+			if (lq_opt_u32(TOOL, "--max-pending", optarg, 16, 1u << 26, &o->sizes.pending))
+				return 1;
+			break;
+		case OPT_MAX_GUARD:
+			if (lq_opt_u32(TOOL, "--max-guard", optarg, 16, 1u << 26, &o->sizes.guard))
+				return 1;
+			break;
+		case OPT_ACCEPT:
+			if (lq_opt_versions(TOOL, "--accept-versions", optarg, &o->cfg))
+				return 1;
+			break;
+		case OPT_GUARD:
+			o->cfg.flags |= LQ_CF_GUARD;
+			break;
+		case OPT_GUARD_DROP:
+			if (lq_opt_reasons(TOOL, "--guard-drop", optarg, &o->cfg.guard_drop))
+				return 1;
+			break;
+		case OPT_GUARD_RATE:
+			if (lq_opt_rate(TOOL, "--guard-rate", optarg, &o->cfg.lh_interval_ns,
+					&o->cfg.lh_tolerance_ns))
+				return 1;
+			break;
+		case OPT_GUARD_CONN_RATE:
+			if (lq_opt_rate(TOOL, "--guard-conn-rate", optarg, &o->cfg.conn_interval_ns,
+					&o->cfg.conn_tolerance_ns))
+				return 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return -1;
+		case ':':
+			fprintf(stderr, TOOL ": %s: needs a value (see --help)\n", argv[optind - 1]);
+			return 1;
+		default:
+			if (optopt)
+				fprintf(stderr, TOOL ": -%c: unknown option (see --help)\n", optopt);
+			else
+				fprintf(stderr, TOOL ": %s: unknown option (see --help)\n",
+					argv[optind - 1]);
+			return 1;
+		}
+	}
+	if (o->endpoint < 0) {
+		fputs(TOOL ": no monitor given: --endpoint IFACE... or --middlebox IFACE... "
+			   "(see --help)\n",
+		      stderr);
+		return 1;
+	}
+	/* "--middlebox eth1 eth2": the interfaces after the first */
+	for (; optind < argc; optind++)
+		if (add_iface(o, argv[optind]))
+			return 1;
+	if (snaplen_set && !o->write) {
+		fputs(TOOL ": --snaplen: only with --write\n", stderr);
+		return 1;
+	}
+	/* Records go to the ring buffer for every packet when someone reads them
+	 * (--format jsonl/csv) or they are written; a table alone comes from the
+	 * maps, so then only notable packets are sent. */
+	if (!o->events_only && (o->format != LQ_FMT_TABLE || o->write))
+		o->cfg.flags |= LQ_CF_REPORT_ALL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct live_opts o;
+	struct live L;
+	struct lq_kernel_opts ko;
+	struct sigaction sa;
+	int ifindex[LIVE_MAX_IFACES], i, rc = 1, err, loaded = 0;
+	uint64_t lost;
+
+	err = parse_args(argc, argv, &o);
+	if (err)
+		return err < 0 ? 0 : 1;
+	memset(&L, 0, sizeof(L));
+	L.o = &o;
+	for (i = 0; i < o.nif; i++)
+		if (live_iface_lookup(TOOL, o.ifnames[i], &ifindex[i]))
+			return 1;
+	if (live_check_caps(TOOL))
+		return 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: the poll returns at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout is an error we report, then detach */
+
+	L.clock_offset = clock_offset();
+	if (o.write && open_write(&L))
+		return 1;
+
+	memset(&ko, 0, sizeof(ko));
+	ko.tool = TOOL;
+	ko.cfg = o.cfg;
+	ko.sizes = o.sizes;
+	ko.verbose = o.verbose;
+	ko.snaplen = o.write ? o.snaplen : 0;
+	ko.on_record = on_record;
+	ko.on_record_ctx = &L;
+	if ((o.cfg.flags & LQ_CF_REPORT_ALL) && !o.quiet && !(L.ct = lq_conntab_new())) {
+		fputs(TOOL ": out of memory\n", stderr);
+		goto cleanup;
+	}
+	if (lq_kernel_open(&L.k, &ko))
+		goto cleanup;
+	loaded = 1;
+	if (attach_all(&L, ifindex))
+		goto cleanup;
+	if (stop_signal) { /* stopped while loading: nothing was monitored */
+		rc = 0;
+		goto cleanup;
+	}
+
+	fprintf(stderr, TOOL ": %s monitor on", o.endpoint ? "endpoint" : "middlebox");
+	for (i = 0; i < L.natt; i++)
+		fprintf(stderr, "%s %s (%s%s)", i ? "," : "", L.att[i].ifname, L.att[i].how,
+			L.att[i].hook == LQ_HOOK_TC_OUT	 ? " egress"
+			: L.att[i].hook == LQ_HOOK_TC_IN ? " ingress"
+							 : "");
+	fprintf(stderr, "; %s\n",
+		o.duration ? "stops after --duration or on Ctrl-C" : "Ctrl-C stops");
+	lq_print_record_header(stdout, o.format, 1);
+
+	rc = run(&L) ? 1 : 0;
+
+	/* Off the interfaces first, then what is still in the ring buffer. */
+	detach_all(&L);
+	while (lq_kernel_poll(&L.k, rc ? 0 : 20) > 0)
+		;
+	fflush(stdout);
+	lost = finish(&L);
+	if (L.failed)
+		rc = 1;
+	else if (lost && rc == 0)
+		rc = LIVE_EXIT_LOST;
+	if (L.writing) {
+		err = pcapng_close(&L.pcap);
+		L.writing = 0;
+		if (err) {
+			fprintf(stderr, TOOL ": %s: %s\n", o.write, strerror(-err));
+			rc = 1;
+		}
+	}
+cleanup:
+	detach_all(&L);
+	if (loaded)
+		lq_kernel_close(&L.k);
+	lq_conntab_free(L.ct);
+	if (L.writing) {
+		/* never started: no file left behind */
+		pcapng_close(&L.pcap);
+		unlink(o.write);
+	}
+	return rc;
+}
