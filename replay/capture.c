@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "linklayer.h"
@@ -12,8 +14,28 @@ int capture_open(struct capture *cap, const char *file, const char *filter)
 	memset(cap, 0, sizeof(*cap));
 	cap->file = file;
 	errbuf[0] = 0;
-	cap->pcap = pcap_open_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	/* libpcap reads through a stdio stream; with a large buffer it needs a
+	 * few read() calls per megabyte instead of hundreds */
+	if (strcmp(file, "-")) {
+		cap->stream = fopen(file, "rb");
+		if (!cap->stream) {
+			fprintf(stderr, "linkquic-replay: cannot read '%s': %s\n", file, strerror(errno));
+			return -1;
+		}
+	} else {
+		cap->stream = stdin;
+	}
+	cap->iobuf = malloc(CAPTURE_IOBUF);
+	if (cap->iobuf)
+		setvbuf(cap->stream, cap->iobuf, _IOFBF, CAPTURE_IOBUF);
+	cap->pcap = pcap_fopen_offline_with_tstamp_precision(cap->stream, PCAP_TSTAMP_PRECISION_NANO,
+							      errbuf);
 	if (!cap->pcap) {
+		if (cap->stream != stdin)
+			fclose(cap->stream);
+		cap->stream = NULL;
+		free(cap->iobuf);
+		cap->iobuf = NULL;
 		const char *why = errbuf;
 		size_t n = strlen(file);
 
@@ -76,8 +98,11 @@ void capture_close(struct capture *cap)
 	if (cap->has_filter)
 		pcap_freecode(&cap->prog);
 	if (cap->pcap)
-		pcap_close(cap->pcap);
+		pcap_close(cap->pcap); /* closes the stream too */
 	cap->pcap = NULL;
+	cap->stream = NULL;
+	free(cap->iobuf);
+	cap->iobuf = NULL;
 	cap->has_filter = 0;
 }
 

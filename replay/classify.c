@@ -5,6 +5,8 @@
  */
 #include "classify.h"
 
+#include <string.h>
+
 static struct lq_maps *lq_cur;
 
 static inline void *lq_map_lookup(void *map, const void *key)
@@ -89,6 +91,19 @@ uint8_t lq_classify(struct lq_maps *maps, const struct lq_config *cfg, uint64_t 
 	act = lq_process(cfg, now_ns, &buf, l3, proto, &s);
 	*res = s.res;
 	return act;
+}
+
+int lq_frame_path_key(const uint8_t *frame, uint32_t caplen, uint32_t l3, uint16_t proto,
+		      struct lq_path_key *key)
+{
+	struct lq_buf buf = { frame, frame + caplen, caplen, 0, 0, 0 };
+	struct lq_pkt pkt;
+
+	memset(&pkt, 0, sizeof(pkt));
+	if (lq_parse_l3(&pkt, &buf, l3, proto) != LQ_L3_UDP)
+		return -1;
+	lq_path_key_make(&pkt.src, &pkt.dst, key);
+	return 0;
 }
 
 uint8_t lq_classify_eth(struct lq_maps *maps, const struct lq_config *cfg, uint64_t now_ns,

@@ -36,6 +36,11 @@ uint8_t lq_classify(struct lq_maps *maps, const struct lq_config *cfg, uint64_t 
 		    const uint8_t *frame, uint32_t caplen, uint32_t l3, uint16_t proto,
 		    struct lq_result *res);
 
+/* The connections_map key of a frame's path, for prefetching; -1 if the
+ * frame is no UDP. Parsing only, no state. */
+int lq_frame_path_key(const uint8_t *frame, uint32_t caplen, uint32_t l3, uint16_t proto,
+		      struct lq_path_key *key);
+
 /* Same, for an Ethernet frame (VLAN tags allowed), as the XDP program sees it. */
 uint8_t lq_classify_eth(struct lq_maps *maps, const struct lq_config *cfg, uint64_t now_ns,
 			const uint8_t *frame, uint32_t caplen, struct lq_result *res);

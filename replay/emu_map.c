@@ -236,6 +236,29 @@ int emu_map_next(const struct emu_map *m, uint32_t *pos, const void **key, void 
 	return -1;
 }
 
+uint32_t emu_map_hash(const struct emu_map *m, const void *key)
+{
+	return key_hash(key, m->key_size);
+}
+
+void emu_map_prefetch_bucket(const struct emu_map *m, uint32_t hash)
+{
+	__builtin_prefetch(&m->buckets[hash & (m->nbuckets - 1)]);
+}
+
+void emu_map_prefetch_slot(const struct emu_map *m, uint32_t hash)
+{
+	uint32_t i = m->buckets[hash & (m->nbuckets - 1)];
+	const unsigned char *p;
+	uint32_t off;
+
+	if (!i)
+		return;
+	p = m->slots + (size_t)(i - 1) * m->stride;
+	for (off = 0; off < m->stride; off += 64)
+		__builtin_prefetch(p + off, 1);
+}
+
 size_t emu_map_bytes(const struct emu_map *m)
 {
 	return (size_t)m->nbuckets * sizeof(uint32_t) + (size_t)m->max_entries * m->stride;

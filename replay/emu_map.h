@@ -51,6 +51,12 @@ void emu_map_clear(struct emu_map *m);
  * >= *pos with a live entry, and its key and value, or -1 at the end. */
 int emu_map_next(const struct emu_map *m, uint32_t *pos, const void **key, void **value);
 
+/* Prefetching, for callers that know their next keys: the key's hash, then
+ * its bucket, then (once the bucket is in cache) the slot it names. */
+uint32_t emu_map_hash(const struct emu_map *m, const void *key);
+void emu_map_prefetch_bucket(const struct emu_map *m, uint32_t hash);
+void emu_map_prefetch_slot(const struct emu_map *m, uint32_t hash);
+
 /* Bytes the map's storage can occupy at max_entries. */
 size_t emu_map_bytes(const struct emu_map *m);
 

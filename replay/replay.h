@@ -32,8 +32,12 @@ struct replay_opts {
 	struct lq_map_sizes sizes;
 };
 
+#define CAPTURE_IOBUF (1u << 20)
+
 struct capture {
 	pcap_t *pcap;
+	FILE *stream;  /* what libpcap reads, with a large buffer */
+	char *iobuf;
 	const char *file;
 	int dlt;
 	int has_filter;

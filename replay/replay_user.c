@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "replay.h"
@@ -41,6 +42,39 @@ void replay_finish(const struct replay_opts *o, const struct lq_stats *st,
 	fflush(stdout);
 }
 
+/* A frame read ahead of the one being classified (a copy: libpcap reuses
+ * its buffer). */
+#define AHEAD_MAX 262144
+
+struct ahead {
+	uint8_t *buf;
+	const uint8_t *data;
+	uint32_t caplen;
+	uint64_t ts;
+	uint64_t frame;
+	int l3;
+	uint16_t proto;
+	int has_key;
+	uint32_t hash;
+};
+
+/* Where its network header is, and a prefetch of its path's bucket. */
+static void ahead_prepare(const struct capture *cap, struct lq_maps *maps, struct ahead *a)
+{
+	struct lq_path_key key;
+
+	a->l3 = capture_l3(cap, a->data, a->caplen, &a->proto);
+	if (a->l3 < 0) {
+		a->l3 = 0;
+		a->proto = 0;
+	}
+	a->has_key = !lq_frame_path_key(a->data, a->caplen, (uint32_t)a->l3, a->proto, &key);
+	if (a->has_key) {
+		a->hash = emu_map_hash(&maps->conns, &key);
+		emu_map_prefetch_bucket(&maps->conns, a->hash);
+	}
+}
+
 int replay_user(const struct replay_opts *o)
 {
 	struct capture cap;
@@ -49,11 +83,9 @@ int replay_user(const struct replay_opts *o)
 	struct lq_result r;
 	struct lq_rec_ctx ctx = { 0, NULL };
 	struct lq_conntab *ct = NULL;
-	const uint8_t *data;
-	uint32_t caplen;
-	uint64_t ts;
-	int rc, l3;
-	uint16_t proto;
+	struct ahead q[3];
+	int rc = 1, head = 0, n = 0, i;
+	const uint8_t *d;
 
 	memset(&st, 0, sizeof(st));
 	if (capture_open(&cap, o->file, o->filter))
@@ -64,18 +96,40 @@ int replay_user(const struct replay_opts *o)
 		capture_close(&cap);
 		return 1;
 	}
-	lq_print_record_header(stdout, o->format, 0);
-	while ((rc = capture_next(&cap, &data, &caplen, &ts)) == 1) {
-		if (cap.dlt == DLT_EN10MB) {
-			lq_classify_eth(&maps, &o->cfg, ts, data, caplen, &r);
-		} else {
-			l3 = capture_l3(&cap, data, caplen, &proto);
-			if (l3 < 0) {
-				l3 = 0;
-				proto = 0;
-			}
-			lq_classify(&maps, &o->cfg, ts, data, caplen, (uint32_t)l3, proto, &r);
+	memset(q, 0, sizeof(q));
+	for (i = 0; i < 3; i++) {
+		q[i].buf = malloc(AHEAD_MAX);
+		if (!q[i].buf) {
+			fprintf(stderr, "linkquic-replay: out of memory\n");
+			rc = -2;
 		}
+	}
+	lq_print_record_header(stdout, o->format, 0);
+	/* Memory latency is most of the cost with many connections: the path
+	 * entry of the frame two ahead is fetched into the cache (bucket first,
+	 * then slot) while this one is classified. */
+	for (; rc != -2;) {
+		while (n < 3 && rc == 1) {
+			struct ahead *a = &q[(head + n) % 3];
+
+			rc = capture_next(&cap, &d, &a->caplen, &a->ts);
+			if (rc != 1)
+				break;
+			if (a->caplen > AHEAD_MAX)
+				a->caplen = AHEAD_MAX;
+			memcpy(a->buf, d, a->caplen);
+			a->data = a->buf;
+			a->frame = cap.frame;
+			ahead_prepare(&cap, &maps, a);
+			n++;
+		}
+		if (!n)
+			break;
+		i = (head + 1) % 3;
+		if (n > 1 && q[i].has_key)
+			emu_map_prefetch_slot(&maps.conns, q[i].hash);
+		lq_classify(&maps, &o->cfg, q[head].ts, q[head].data, q[head].caplen,
+			    (uint32_t)q[head].l3, q[head].proto, &r);
 		lq_stats_add(&st, &r);
 		if (ct && lq_conntab_add(ct, &r)) {
 			fprintf(stderr, "linkquic-replay: out of memory for the connection table\n");
@@ -83,13 +137,17 @@ int replay_user(const struct replay_opts *o)
 			ct = NULL;
 		}
 		if (replay_wants_record(o, &r)) {
-			ctx.frame = cap.frame;
+			ctx.frame = q[head].frame;
 			lq_print_record(stdout, o->format, &ctx, &r);
 		}
+		head = (head + 1) % 3;
+		n--;
 	}
 	replay_finish(o, &st, &maps, ct);
-	if (rc < 0)
+	if (rc == -1)
 		fprintf(stderr, "linkquic-replay: %s\n", cap.err);
+	for (i = 0; i < 3; i++)
+		free(q[i].buf);
 	lq_conntab_free(ct);
 	lq_maps_free(&maps);
 	capture_close(&cap);
