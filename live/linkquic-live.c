@@ -233,9 +233,6 @@ static void maps_to_wall_clock(struct lq_maps *m, uint64_t off)
 		p->last_seen += off;
 	}
 	pos = 0;
-	while (emu_map_next(&m->dcids, &pos, &k, &v) >= 0)
-		((struct lq_cid_val *)v)->last_seen += off;
-	pos = 0;
 	while (emu_map_next(&m->pending, &pos, &k, &v) >= 0) {
 		struct lq_pending_val *p = v;
 

@@ -359,7 +359,6 @@ LQ_SUBPROG void lq_learn_cid(const struct lq_st *st, const struct lq_cid *cid, l
 		return; /* zero-length IDs identify nothing */
 	lq_zero(v, sizeof(*v));
 	v->conn = conn;
-	v->last_seen = st->now;
 	v->dir = dir;
 	v->peer_cid_len = peer_len;
 	lq_map_update(LQ_MAP_DCIDS, cid, v, LQ_ANY);

@@ -128,9 +128,11 @@ struct lq_path_val {
 
 /* ---- dcids_map: connection IDs -> connection ---------------------------- */
 
+/* No timestamp: an ID lives as long as its LRU slot; the path that uses it
+ * carries the times (16 bytes per ID instead of 24, at a million
+ * connections ~16 MB less in the kernel). */
 struct lq_cid_val {
 	lq_u64 conn;
-	lq_u64 last_seen;
 	lq_u8 dir;	    /* enum lq_dir of the packets that carry it as DCID
 			     * (LQ_C2S: the server issued it) */
 	lq_u8 peer_cid_len; /* length of the IDs going the other way, for a new path */

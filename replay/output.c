@@ -707,10 +707,9 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 	for (i = 0; v && i < n; i++) {
 		const struct lq_cid_val *cv = v[i].val;
 
-		fprintf(f, "  %s conn=%016" PRIx64 " dir=%s peer_len=%u last=%s\n",
+		fprintf(f, "  %s conn=%016" PRIx64 " dir=%s peer_len=%u\n",
 			lq_fmt_cid(v[i].key, c0, sizeof(c0)), cv->conn,
-			lq_dir_name(cv->dir) ? lq_dir_name(cv->dir) : "?", cv->peer_cid_len,
-			secs(cv->last_seen, t0, sizeof(t0)));
+			lq_dir_name(cv->dir) ? lq_dir_name(cv->dir) : "?", cv->peer_cid_len);
 	}
 	free(v);
 
