@@ -99,6 +99,16 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD_LOG" 2>&1 ||
 		{ tail -n 20 "$BUILD_LOG" >&2; die "cmake failed"; }
 fi
+# A build directory configured from another checkout, or without optimisation,
+# would measure other code: refuse it rather than print its figures.
+SRC=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt")
+[ "$(readlink -f "$SRC")" = "$ROOT" ] ||
+	die "$BUILD was configured from '$SRC', not $ROOT: use another --build directory"
+BTYPE=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+case $BTYPE in
+"" | Release | RelWithDebInfo) ;; # empty: CMakeLists.txt defaults to RelWithDebInfo
+*) die "$BUILD is a '$BTYPE' build: the benchmark needs Release or RelWithDebInfo" ;;
+esac
 if ! cmake --build "$BUILD" -j"$(nproc)" --target "${TARGETS[@]}" >"$BUILD_LOG" 2>&1; then
 	tail -n 20 "$BUILD_LOG" >&2
 	grep -q "No rule to make target.*linkquic-gen" "$BUILD_LOG" &&
@@ -152,6 +162,28 @@ timed() {
 		exit 1
 	fi
 	read -r T_NS C_NS RSS_KB _ <"$TMP/rs"
+}
+
+# timed_loop NAME COMMAND...: runs COMMAND (linkquic-floor, or linkquic-replay
+# --timing) under runstat and keeps, as best NAME, the smallest CPU and wall time
+# of its frame loop as the tool itself measured it: short runs are then not at
+# the mercy of process start-up, which varies by milliseconds from run to run.
+declare -A LOOPC LOOPW
+timed_loop() {
+	local n=$1 c w
+	shift
+	if ! "$RUNSTAT" -o "$TMP/rs" "$@" >"$TMP/out" 2>"$TMP/err"; then
+		echo "bench: '$*' failed:" >&2
+		cat "$TMP/err" >&2
+		exit 1
+	fi
+	read -r T_NS C_NS RSS_KB _ <"$TMP/rs"
+	read -r c w <<<"$(sed -n 's/.*timing: [0-9]* frames, cpu \([0-9]*\) ns.*wall \([0-9]*\) ns.*/\1 \2/p' \
+		"$TMP/out" "$TMP/err" | head -n 1)"
+	[ -n "$c" ] || die "'$*' printed no timing line"
+	if [ -z "${LOOPC[$n]-}" ] || [ "$c" -lt "${LOOPC[$n]}" ]; then LOOPC[$n]=$c; fi
+	if [ -z "${LOOPW[$n]-}" ] || [ "$w" -lt "${LOOPW[$n]}" ]; then LOOPW[$n]=$w; fi
+	best "$n"
 }
 
 # best NAME: keeps the smallest wall and CPU times and the largest RSS seen
@@ -275,24 +307,25 @@ for c in $SCALING; do
 	echo "bench: scaling, $c concurrent connections ($n frames)"
 	gen "$f" -n "$n" -c "$c" --concurrent --nonquic 0 "${SIZE_OPT[@]}"
 	read -r -a SO <<<"$(map_opts "$c" fit)"
-	forget s_replay s_tiny s_floor s_floor_tiny
+	forget s_replay s_tiny s_floor
+	unset "LOOPC[s_replay]" "LOOPW[s_replay]" "LOOPC[s_floor]" "LOOPW[s_floor]"
 	# short runs are noisier: more of them
 	runs=$RUNS
 	[ "$n" -lt 1000000 ] && runs=$((RUNS * 3))
 	for ((r = 1; r <= runs; r++)); do
-		timed "$FLOOR" "$f"; best s_floor
-		timed "$FLOOR" "$TINY"; best s_floor_tiny
-		timed "$REPLAY" -q "${SO[@]}" "$f"; best s_replay
+		timed_loop s_floor "$FLOOR" "$f"
+		timed_loop s_replay "$REPLAY" -q --timing "${SO[@]}" "$f"
 		timed "$REPLAY" -q "${SO[@]}" "$TINY"; best s_tiny
 	done
 	"$MAPSTAT" "${SO[@]}" "$f" >"$TMP/scale.stat" || die "linkquic-mapstat failed"
 	bytes=$(stat -c %s "$f")
 	[ "$KEEP" = 1 ] || rm -f "$f"
 	tracked=$(awk '$1 == "conns" { print $2 }' "$TMP/scale.stat")
-	# process start and map setup (the tiny run) are not per frame
+	# times: the frame loop as the tools time it (process start and map
+	# set-up are not per frame); memory: less the tiny run's
 	row="$c $n $bytes"
-	row+=" $(per_net CPUT s_floor s_floor_tiny "$n") $(per_net WALL s_floor s_floor_tiny "$n")"
-	row+=" $(per_net CPUT s_replay s_tiny "$n") $(per_net WALL s_replay s_tiny "$n")"
+	row+=" $(calc "${LOOPC[s_floor]} / $n") $(calc "${LOOPW[s_floor]} / $n")"
+	row+=" $(calc "${LOOPC[s_replay]} / $n") $(calc "${LOOPW[s_replay]} / $n")"
 	row+=" ${PEAK[s_replay]} $(calc "int((${PEAK[s_replay]} - ${PEAK[s_tiny]}) * 1024 / $c)")"
 	row+=" $(state_per_conn "$TMP/scale.stat" "$c") $tracked"
 	echo "$row" >>"$TMP/scaling.dat"
@@ -388,8 +421,9 @@ report() { # text or md
 		printf 'Each point is a trace of N connections, %s frames each (the handshake and the\n' "$WINDOW"
 		printf 'frames around its first change of path), all alive at once (`linkquic-gen --concurrent\n'
 		printf -- '--nonquic 0`), map sizes proportional to N (paths 2N, IDs 3N, client anchors 2N,\n'
-		printf 'pending N/2, servers N/16, at least 1024 each). ns/frame: the run less a run on a\n'
-		printf 'tiny trace (process start, map setup). RSS/conn: (peak RSS - tiny run) / N;\n'
+		printf 'pending N/2, servers N/16, at least 1024 each). ns/frame: the frame loop as the\n'
+		printf 'tools time it themselves (`linkquic-replay --timing`, `linkquic-floor`), without\n'
+		printf 'process start and map set-up. RSS/conn: (peak RSS - a run on a tiny trace) / N;\n'
 		printf 'below ~10k connections it is within the noise of page-granular RSS. State: map\n'
 		printf 'entries x (key + value); emulated: slots (16-byte header, 8-byte alignment) and\n'
 		printf 'bucket arrays as replay/emu_map.c stores them.\n\n'

@@ -29,6 +29,9 @@ static const char usage[] =
 	"                        garbage, limited\n"
 	"  -m, --maps            also print the six maps at the end\n"
 	"  -q, --quiet           no connection table or summary\n"
+	"      --timing          print on stderr the CPU and wall time the frames took\n"
+	"                        (start-up and the output at the end left out), for\n"
+	"                        benchmarks; user-space replay only\n"
 	"Tracking:\n"
 	"  -t, --idle-timeout=S  seconds after which an unused path, pending flow or\n"
 	"                        anchor is dead (default 60)\n"
@@ -89,6 +92,7 @@ enum {
 	OPT_MAX_PENDING,
 	OPT_MAX_GUARD,
 	OPT_KERNEL,
+	OPT_TIMING,
 	OPT_COMPARE,
 	OPT_GUARD,
 	OPT_GUARD_DROP,
@@ -117,6 +121,7 @@ int main(int argc, char **argv)
 		{ "guard-rate", required_argument, NULL, OPT_GUARD_RATE },
 		{ "guard-conn-rate", required_argument, NULL, OPT_GUARD_CONN_RATE },
 		{ "kernel", no_argument, NULL, OPT_KERNEL },
+		{ "timing", no_argument, NULL, OPT_TIMING },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -212,6 +217,9 @@ int main(int argc, char **argv)
 		case OPT_COMPARE:
 			o.mode = REPLAY_COMPARE;
 			break;
+		case OPT_TIMING:
+			o.timing = 1;
+			break;
 		case 'v':
 			o.verbose = 1;
 			break;
@@ -235,6 +243,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	o.file = argv[optind];
+	if (o.timing && o.mode != REPLAY_USER) {
+		fputs(TOOL ": --timing: only for user-space replay (not with --kernel or "
+		      "--compare)\n", stderr);
+		return 1;
+	}
 	if (optind + 1 < argc) {
 		o.filter = join_args(argc - optind - 1, argv + optind + 1);
 		if (!o.filter) {

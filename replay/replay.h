@@ -28,6 +28,7 @@ struct replay_opts {
 	int maps;
 	int quiet;
 	int verbose;
+	int timing; /* --timing */
 	struct lq_config cfg;
 	struct lq_map_sizes sizes;
 };

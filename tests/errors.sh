@@ -156,6 +156,7 @@ expect_error idle-timeout-negative /dev/null "--idle-timeout -5" "$BIN" --idle-t
 expect_error max-paths-1 /dev/null "--max-paths '1'" "$BIN" --max-paths 1 "$GOOD"
 expect_error max-cids-huge /dev/null "--max-cids 99999999999" "$BIN" --max-cids 99999999999 "$GOOD"
 expect_error no-file-argument /dev/null "file" "$BIN"
+expect_error timing-with-kernel /dev/null "--timing user-space" "$BIN" --timing --kernel "$GOOD"
 
 # ---- --kernel without privileges ---------------------------------------------------------------
 # As root, drop to nobody (uid and gid 65534, no groups, no capabilities) for the run.

@@ -47,3 +47,11 @@ add_test(NAME reasons
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reasons.sh ${LQ_REPLAY_BIN}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(reasons PROPERTIES LABELS "errors;garbage" TIMEOUT 120)
+
+# --timing (what bench/run.sh reads): one line on stderr that counts every frame of
+# the capture (125 in migration.pcap), and -q keeps stdout empty.
+add_test(NAME timing
+         COMMAND ${LQ_REPLAY_BIN} -q --timing pcaps/ngtcp2/migration.pcap
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(timing PROPERTIES LABELS unit TIMEOUT 30
+  PASS_REGULAR_EXPRESSION "^linkquic-replay: timing: 125 frames, cpu [0-9]+ ns \\([0-9.]+ ns/frame\\), wall [0-9]+ ns \\([0-9.]+ ns/frame\\)\n$")
