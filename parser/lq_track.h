@@ -607,17 +607,27 @@ LQ_SUBPROG void lq_learn_scid(const struct lq_st *st, struct lq_path_val *pv, lq
 	}
 }
 
-/* Is this client Initial/0-RTT on a known path the same connection? */
+/* Is this client Initial/0-RTT on a known path the same connection? A
+ * server tells connections apart by the DCID of their Initials, so the DCID
+ * must be the connection's: the one its client sends now (the server's SCID
+ * once the server answered), or the original one (it makes the label; a
+ * retransmission can pass the server's answer on its way). A matching SCID
+ * alone would let Initials with one SCID and fresh DCIDs, as many
+ * connections to the server, pass as one under the guard's new-connection
+ * rate. It is enough only while no packet of the server was seen here: a
+ * monitor that sees one direction of the path never learns the server's
+ * SCID, which the client's later Initials carry as DCID. */
 LQ_INLINE int lq_same_handshake(const struct lq_pkt *pkt, const struct lq_path_val *pv)
 {
+	int scid_same = pkt->scid.len && !(pv->flags & LQ_PF_DCID_S2C_UNSET) &&
+			lq_cid_eq(&pkt->scid, &pv->dcid[LQ_S2C]);
+
 	if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY)
 		return 1; /* the client restarts as asked (RFC 9000 §6.2, §17.2.5.2) */
-	if (pv->flags & LQ_PF_DCID_S2C_UNSET)
-		return 1;
-	if (pkt->scid.len)
-		return lq_cid_eq(&pkt->scid, &pv->dcid[LQ_S2C]);
-	/* zero-length client IDs: the DCID tells */
-	return pv->state == LQ_PS_HANDSHAKE || lq_cid_eq(&pkt->dcid, &pv->dcid[LQ_C2S]);
+	if (!lq_cid_eq(&pkt->dcid, &pv->dcid[LQ_C2S]) &&
+	    lq_conn_label(&pkt->dcid, &pkt->src, &pkt->dst) != pv->conn)
+		return scid_same && pv->pkts[LQ_S2C] == 0;
+	return (pv->flags & LQ_PF_DCID_S2C_UNSET) || !pkt->scid.len || scid_same;
 }
 
 LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
@@ -650,6 +660,17 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 				pv->dcid[LQ_C2S] = pkt->dcid; /* Retry's SCID, or a fresh DCID */
 			}
 		}
+		/* The server's SCID, its answer unseen (one direction of the
+		 * path in view): the client's long headers now carry it. Taken
+		 * once, in place of the original DCID, so that the 1-RTT
+		 * packets to it are no change of ID. */
+		if (pv->pkts[LQ_S2C] == 0 && vc != LQ_VC_GQUIC && pkt->dcid.len &&
+		    !lq_cid_eq(&pkt->dcid, &pv->dcid[LQ_C2S]) &&
+		    lq_conn_label(&pv->dcid[LQ_C2S], &pkt->src, &pkt->dst) == pv->conn &&
+		    lq_conn_label(&pkt->dcid, &pkt->src, &pkt->dst) != pv->conn) {
+			pv->dcid[LQ_C2S] = pkt->dcid;
+			lq_learn_cid(st, &pkt->dcid, pv->conn, LQ_C2S, pv->dcid[LQ_S2C].len);
+		}
 		if (vc != LQ_VC_RESERVED)
 			pv->version = pkt->version;
 		lq_learn_scid(st, pv, dir);
@@ -680,7 +701,9 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 	res->verdict = LQ_V_QUIC;
 }
 
-LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
+/* Returns 1 when the packet is not the path's connection's after all (the
+ * caller says what it is), else 0. */
+LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
 {
 	struct lq_pkt *pkt = st->pkt;
 	struct lq_result *res = st->res;
@@ -696,7 +719,7 @@ LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv
 		if (pkt->b0 & 0x08)
 			lq_short_dcid(pkt, 8, dcid);
 		lq_count(st, pv, dir);
-		return;
+		return 0;
 	}
 	if (!(pkt->b0 & 0x40)) {
 		res->flags |= LQ_RF_FIXED_CLEAR; /* RFC 9287 grease on a known connection */
@@ -705,16 +728,25 @@ LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv
 	if (lq_short_dcid(pkt, cur->len, dcid)) {
 		if (pkt->reason) {
 			lq_reject_dir(st, dir, pkt->reason); /* shorter than its own DCID */
-			return;
+			return 0;
 		}
 		lq_count(st, pv, dir); /* cut by the capture: the path still tells */
-		return;
+		return 0;
 	}
 	if (pv->flags & unset) {
 		*cur = *dcid; /* first packet this way on a new path */
 		pv->flags &= (lq_u8)~unset;
 		lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
 	} else if (!lq_cid_eq(dcid, cur)) {
+		if (pv->state == LQ_PS_PROBING &&
+		    (pv->flags & (dir == LQ_C2S ? LQ_PF_DCID_S2C_UNSET : LQ_PF_DCID_C2S_UNSET))) {
+			/* A second new ID on a probed path its peer has not
+			 * answered: a prober keeps the one ID it probes with
+			 * until the path is validated (RFC 9000 §9.5), so this
+			 * links nothing and teaches no ID (else random IDs from
+			 * one 4-tuple would all join the connection). */
+			return 1;
+		}
 		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP_DCIDS, dcid);
 		if (cv && cv->conn != pv->conn && dcid->len >= st->cfg->strong_cid) {
 			/* the ID of another connection on the same 4-tuple */
@@ -723,7 +755,7 @@ LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv
 			pv->flags |= LQ_PF_SHARED;
 			res->conn = cv->conn;
 			lq_count(st, pv, dir);
-			return;
+			return 0;
 		}
 		if (!cv || cv->conn != pv->conn) {
 			if (pv->flags & LQ_PF_SHARED) {
@@ -731,7 +763,7 @@ LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv
 				res->conn = 0;
 				res->verdict = LQ_V_PENDING;
 				lq_count(st, pv, dir);
-				return;
+				return 0;
 			}
 			/* NEW_CONNECTION_ID in use (defect 12 of the seed) */
 			lq_event(st, pv, LQ_E_CID_CHANGE);
@@ -754,6 +786,7 @@ LQ_SUBPROG void lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv
 	}
 	lq_count(st, pv, dir);
 	lq_refresh(st, pv);
+	return 0;
 }
 
 /* ---- packets of an unknown path -------------------------------------------- */
@@ -876,6 +909,13 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	const struct lq_cid *dcid = &st->w->dcid;
 	lq_u8 other_len = dir == LQ_C2S ? (lq_u8)(lens >> 8) : (lq_u8)lens;
 
+	/* Under the guard a client's probe costs what a new connection costs:
+	 * each one makes a path and teaches an ID, and nothing proves it is
+	 * the connection's client before the server answers. */
+	if (probing && dir == LQ_C2S && !lq_guard_charge(st, 1)) {
+		lq_limited(st, LQ_R_CONN_RATE);
+		return;
+	}
 	lq_zero(v, sizeof(*v));
 	v->conn = conn;
 	v->first_seen = st->now;
@@ -1112,8 +1152,11 @@ LQ_SUBPROG void lq_track(struct lq_st *st)
 			lq_on_long_known(st, pv, dir);
 		} else if (form == LQ_FORM_NONE) {
 			lq_reject_dir(st, dir, LQ_R_EMPTY);
-		} else {
-			lq_on_short_known(st, pv, dir);
+		} else if (lq_on_short_known(st, pv, dir)) {
+			/* towards the server: garbage; from it: unexplained */
+			lq_reject_dir(st, dir, LQ_R_UNKNOWN_DCID);
+			if (dir == LQ_S2C)
+				st->res->verdict = LQ_V_PENDING;
 		}
 		return;
 	}

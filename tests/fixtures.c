@@ -360,6 +360,54 @@ static void new_handshake_same_tuple(struct fx *f)
 	handshake(f, &b, 1); /* a new handshake is a new connection */
 }
 
+/* A server tells connections apart by their Initials' DCID: once it has
+ * answered, a client Initial with a fresh DCID is a new connection even with
+ * the same SCID. Before any answer is seen (a monitor that sees one
+ * direction), the SCID is what ties the client's Initials together. */
+static void initial_dcid_decides(struct fx *f)
+{
+	struct conn a, b, o;
+	size_t n;
+
+	conn_init(&a, "198.18.0.14", 50004, "198.18.1.1", 443, 8, 8, 5);
+	handshake(f, &a, 0);
+	b = a;
+	b.odcid = pkt_cid(8, 501); /* same SCID, fresh DCID */
+	client_initial(f, &b, QE(1, LQ_E_NEW_CONN));
+	/* one direction only: the server's answer is never seen, and the
+	 * client's next Initial carries the server's SCID as its DCID */
+	conn_init(&o, "198.18.0.15", 50005, "198.18.1.1", 443, 8, 8, 6);
+	client_initial(f, &o, QE(2, LQ_E_NEW_CONN));
+	n = quic_pad(f->pl, quic_long(f->pl, 0, V1, &o.scid, &o.ccid, 0, 1000, 1), 1200);
+	send(f, "client Initial to the server's SCID, answer unseen", &o.cli, &o.srv, n, NULL, Q(2));
+	client_finished(f, &o, Q(2));
+	c2s(f, &o, 60, Q(2));
+}
+
+/* A probed path the server has not answered: a second new DCID from the
+ * prober is no CID change of the connection (a prober keeps one ID until the
+ * path is validated); once the server answered, a new ID is one. */
+static void probe_unanswered_second_dcid(struct fx *f)
+{
+	struct conn c, x;
+
+	conn_init(&c, "198.18.0.16", 50006, "198.18.1.1", 443, 8, 8, 7);
+	handshake(f, &c, 0);
+	c.cli.port = 41006;
+	c.scid = pkt_cid(8, 701); /* from NEW_CONNECTION_ID, never seen */
+	c.ccid = pkt_cid(8, 702);
+	c2s(f, &c, 1200, QE(0, LQ_E_PROBING));
+	x = c;
+	x.scid = pkt_cid(8, 703); /* a random ID from the same 4-tuple */
+	c2s(f, &x, 1200, G(LQ_R_UNKNOWN_DCID));
+	c2s(f, &x, 1200, G(LQ_R_UNKNOWN_DCID)); /* and it was not learned */
+	s2c(f, &c, 1200, Q(0)); /* PATH_RESPONSE: the path is validated */
+	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION));
+	c.scid = pkt_cid(8, 704);
+	c2s(f, &c, 60, QE(0, LQ_E_CID_CHANGE)); /* now a change of ID */
+	s2c(f, &c, 300, Q(0));
+}
+
 /* seed defect 1: only version 1 accepted (here: VN, v2 and drafts too) */
 static void defect1_versions(struct fx *f)
 {
@@ -878,6 +926,26 @@ static void guard_rates(struct fx *f)
 	client_initial(f, &e, L(LQ_R_CONN_RATE));
 }
 
+/* Under the guard a client's probe of a new path costs a new connection:
+ * each makes state and teaches an ID before the server answers. */
+static void guard_probe_costs_a_connection(struct fx *f)
+{
+	struct conn c, p;
+
+	conn_init(&c, "198.18.0.90", 50090, "198.18.1.1", 443, 8, 8, 90);
+	handshake(f, &c, 0); /* the source's first connection this second */
+	p = c;
+	p.cli.port = 41090;
+	p.scid = pkt_cid(8, 9001);
+	c2s(f, &p, 1200, QE(0, LQ_E_PROBING)); /* its second */
+	p.cli.port = 41091;
+	p.scid = pkt_cid(8, 9002);
+	c2s(f, &p, 1200, L(LQ_R_CONN_RATE)); /* a third within the second */
+	c2s(f, &c, 60, Q(0));
+	sleep_s(f, 1);
+	c2s(f, &p, 1200, QE(0, LQ_E_PROBING)); /* a second later: allowed */
+}
+
 const struct fx_case fx_cases[] = {
 	{ "defect1_versions", "v1, v2, v2 drafts, IETF drafts, mvfst, gQUIC T/Q05x are QUIC",
 	  defect1_versions, 0 },
@@ -899,6 +967,10 @@ const struct fx_case fx_cases[] = {
 	{ "grease_then_vn", "version negotiation keeps the label", grease_then_vn, 0 },
 	{ "retry_keeps_label", "Retry keeps the label", retry_keeps_label, 0 },
 	{ "new_handshake_same_tuple", "a new handshake is a new connection", new_handshake_same_tuple, 0 },
+	{ "initial_dcid_decides", "a fresh Initial DCID after the server answered: a new connection",
+	  initial_dcid_decides, 0 },
+	{ "probe_unanswered_second_dcid", "a second new ID on an unanswered probe links nothing",
+	  probe_unanswered_second_dcid, 0 },
 	{ "ambiguous_never_merged", "two candidates: no link", ambiguous_never_merged, 0 },
 	{ "preferred_address", "a server's new address links by the client's", preferred_address, 0 },
 	{ "multipath_both_paths", "two paths in use at once keep one label", multipath_both_paths, 0 },
@@ -915,6 +987,8 @@ const struct fx_case fx_cases[] = {
 	  guard_drops_garbage, 1 },
 	{ "guard_rates", "per-source rates of long headers and new connections, IPv6 per /64",
 	  guard_rates, 1 },
+	{ "guard_probe_costs_a_connection", "under the guard a client's probe counts as a new connection",
+	  guard_probe_costs_a_connection, 1 },
 };
 
 const size_t fx_ncases = sizeof(fx_cases) / sizeof(fx_cases[0]);
