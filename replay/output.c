@@ -358,7 +358,7 @@ static uint64_t count_conns(const struct lq_maps *maps);
 void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *maps, long nconns)
 {
 	unsigned i;
-	int first = 1;
+	int first = 1, pass;
 
 	fprintf(f, "%" PRIu64 " frames%s", s->frames, s->frames ? ":" : "");
 	for (i = 0; i < LQ_V__COUNT; i++) {
@@ -382,15 +382,22 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 	}
 	if (!first)
 		fputc('\n', f);
-	first = 1;
-	for (i = 1; i < LQ_R__COUNT; i++) {
-		if (!s->reasons[i])
-			continue;
-		fprintf(f, "%s%s %" PRIu64, first ? "garbage: " : ", ", reason_names[i], s->reasons[i]);
-		first = 0;
+	/* why frames were garbage, then why they were limited (the guard's
+	 * rates): two verdicts, two lines */
+	for (pass = 0; pass < 2; pass++) {
+		first = 1;
+		for (i = 1; i < LQ_R__COUNT; i++) {
+			int limit = i == LQ_R_RATE_LIMIT || i == LQ_R_CONN_RATE;
+
+			if (!s->reasons[i] || limit != pass)
+				continue;
+			fprintf(f, "%s%s %" PRIu64, first ? (pass ? "limited: " : "garbage: ") : ", ",
+				reason_names[i], s->reasons[i]);
+			first = 0;
+		}
+		if (!first)
+			fputc('\n', f);
 	}
-	if (!first)
-		fputc('\n', f);
 	if (s->drops) {
 		fprintf(f, "dropped: %" PRIu64, s->drops);
 		for (i = 1, first = 1; i < LQ_R__COUNT; i++) {

@@ -555,7 +555,7 @@ drops = collections.Counter(r["reason"] for r in recs if r["action"] == "drop")
 m = re.search(r"^dropped: (\d+)", err, re.M)
 total = int(m.group(1)) if m else 0
 sum_drops = counts(r"^dropped: \d+ \((.*)\)$")
-sum_reasons = counts(r"^garbage: (.*)$")
+sum_reasons = counts(r"^garbage: (.*)$") + counts(r"^limited: (.*)$")
 sum_verdicts = counts(r"^\d+ frames: (.*)$")
 rec_reasons = collections.Counter(r["reason"] for r in recs if r["reason"])
 rec_verdicts = collections.Counter(r["verdict"] for r in recs)
