@@ -307,6 +307,7 @@ for c in $SCALING; do
 	echo "bench: scaling, $c concurrent connections ($n frames)"
 	gen "$f" -n "$n" -c "$c" --concurrent --nonquic 0 "${SIZE_OPT[@]}"
 	read -r -a SO <<<"$(map_opts "$c" fit)"
+	read -r -a SO_MIN <<<"$(map_opts 0 fit)"
 	forget s_replay s_tiny s_floor
 	unset "LOOPC[s_replay]" "LOOPW[s_replay]" "LOOPC[s_floor]" "LOOPW[s_floor]"
 	# short runs are noisier: more of them
@@ -315,7 +316,9 @@ for c in $SCALING; do
 	for ((r = 1; r <= runs; r++)); do
 		timed_loop s_floor "$FLOOR" "$f"
 		timed_loop s_replay "$REPLAY" -q --timing "${SO[@]}" "$f"
-		timed "$REPLAY" -q "${SO[@]}" "$TINY"; best s_tiny
+		# the memory baseline: the process with the smallest maps (the
+		# point's own maps, bucket arrays and all, count per connection)
+		timed "$REPLAY" -q "${SO_MIN[@]}" "$TINY"; best s_tiny
 	done
 	"$MAPSTAT" "${SO[@]}" "$f" >"$TMP/scale.stat" || die "linkquic-mapstat failed"
 	bytes=$(stat -c %s "$f")
@@ -423,7 +426,7 @@ report() { # text or md
 		printf -- '--nonquic 0`), map sizes proportional to N (paths 2N, IDs 3N, client anchors 2N,\n'
 		printf 'pending N/2, servers N/16, at least 1024 each). ns/frame: the frame loop as the\n'
 		printf 'tools time it themselves (`linkquic-replay --timing`, `linkquic-floor`), without\n'
-		printf 'process start and map set-up. RSS/conn: (peak RSS - a run on a tiny trace) / N;\n'
+		printf 'process start and map set-up. RSS/conn: (peak RSS - a tiny run with the smallest maps) / N;\n'
 		printf 'below ~10k connections it is within the noise of page-granular RSS. State: map\n'
 		printf 'entries x (key + value); emulated: slots (16-byte header, 8-byte alignment) and\n'
 		printf 'bucket arrays as replay/emu_map.c stores them.\n\n'

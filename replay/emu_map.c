@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Slot header; key and value follow, 8-byte aligned. */
 struct slot_hdr {
@@ -75,8 +76,15 @@ int emu_map_init(struct emu_map *m, const char *name, uint32_t key_size, uint32_
 	m->nbuckets = nb;
 	m->free_head = NONE;
 	m->lru = lru;
-	/* calloc: pages are touched only as slots are used */
-	m->buckets = calloc(nb, sizeof(uint32_t));
+	/* The bucket array is mapped in whole now (MAP_POPULATE), as the kernel
+	 * preallocates its maps: hashing touches it at random, and taking its
+	 * pages one fault at a time would cost each of the first thousands of
+	 * connections a fault. Slots are used in order: calloc, touched as
+	 * they are used. */
+	m->buckets = mmap(NULL, (size_t)nb * sizeof(uint32_t), PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (m->buckets == MAP_FAILED)
+		m->buckets = NULL;
 	m->slots = calloc(max_entries, m->stride);
 	if (!m->buckets || !m->slots) {
 		emu_map_free(m);
@@ -87,7 +95,8 @@ int emu_map_init(struct emu_map *m, const char *name, uint32_t key_size, uint32_
 
 void emu_map_free(struct emu_map *m)
 {
-	free(m->buckets);
+	if (m->buckets)
+		munmap(m->buckets, (size_t)m->nbuckets * sizeof(uint32_t));
 	free(m->slots);
 	m->buckets = NULL;
 	m->slots = NULL;
