@@ -415,7 +415,7 @@ report() { # text or md
 	row "tshark -Y quic, first $(kfmt "$SLICE") frames" "$(nsf "${F_CPUT[tshark]}")" "$(nsf "${F_WALL[tshark]}")" "" ""
 	row "linkquic-replay -q, same frames" "$(nsf "${F_CPUT[slice]}")" "$(nsf "${F_WALL[slice]}")" "" ""
 	row "  tshark time / linkquic-replay time" "$(fmt '%.1fx' "${F_CPUT[r_tshark]}")" "$(fmt '%.1fx' "${F_WALL[r_tshark]}")" ">= 30x" "$(pass_ge "${F_CPUT[r_tshark]}" 30)"
-	row "  tshark / linkquic-replay on the whole trace" "$(fmt '%.1fx' "${F_CPUT[r_tshark_all]}")" "$(fmt '%.1fx' "${F_WALL[r_tshark_all]}")" "" "(info)"
+	row "  tshark / replay on the whole trace" "$(fmt '%.1fx' "${F_CPUT[r_tshark_all]}")" "$(fmt '%.1fx' "${F_WALL[r_tshark_all]}")" "" "(info)"
 	row "state per connection, $(kfmt "$SCALE_HI") conns" "$STATE_HI bytes (map entries)" "" "<= 256" "$(pass_le "$STATE_HI" 256)"
 	row "  RSS per connection" "$RSSPC_HI bytes" "" "<= 256" "$(pass_le "$RSSPC_HI" 256)"
 	if [ -n "$FLAT_CPU" ]; then
