@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "conntab.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "output.h"
 
@@ -176,36 +174,6 @@ static int cmp_path(const void *x, const void *y)
 	return memcmp(&a->client, &b->client, sizeof(a->client));
 }
 
-static void fmt_time(uint64_t ns, char *buf, size_t n)
-{
-	time_t t = (time_t)(ns / 1000000000ULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(buf, n, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(ns % 1000000000ULL / 1000000));
-}
-
-static void fmt_events(uint16_t events, unsigned cid_changes, char *buf, size_t n)
-{
-	unsigned e;
-	size_t used = 0;
-
-	buf[0] = 0;
-	for (e = 1; e < LQ_E__COUNT && used < n; e++) {
-		if (!(events & (1u << e)))
-			continue;
-		if (e == LQ_E_CID_CHANGE && cid_changes > 1)
-			used += (size_t)snprintf(buf + used, n - used, "%s%s(%u)", used ? "," : "",
-						 lq_event_name(e), cid_changes);
-		else
-			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "," : "",
-						 lq_event_name(e));
-	}
-	if (!buf[0] && n > 1)
-		snprintf(buf, n, "-");
-}
-
 /* How a path joined its connection, from its first event. */
 static const char *path_via(uint16_t events)
 {
@@ -221,8 +189,8 @@ static const char *path_via(uint16_t events)
 void lq_conntab_print(FILE *f, const struct lq_conntab *t)
 {
 	struct ct_conn **v;
-	char cl[64], sv[64], ver[24], t0[16], ev[160], pname[48];
-	int wc = 6, ws = 6, l;
+	char cl[64], sv[64];
+	int wc = 6, ws = 6, w;
 	uint32_t i, j;
 
 	v = calloc(t->n ? t->n : 1, sizeof(*v));
@@ -232,57 +200,57 @@ void lq_conntab_print(FILE *f, const struct lq_conntab *t)
 		v[i] = &t->conns[i];
 		qsort(v[i]->paths, v[i]->npaths, sizeof(v[i]->paths[0]), cmp_path);
 		for (j = 0; j < v[i]->npaths; j++) {
-			l = (int)strlen(lq_fmt_ep(&v[i]->paths[j].client, cl, sizeof(cl)));
-			wc = l > wc ? l : wc;
-			l = (int)strlen(lq_fmt_ep(&v[i]->paths[j].server, sv, sizeof(sv)));
-			ws = l > ws ? l : ws;
+			w = (int)strlen(lq_fmt_ep(&v[i]->paths[j].client, cl, sizeof(cl)));
+			wc = w > wc ? w : wc;
+			w = (int)strlen(lq_fmt_ep(&v[i]->paths[j].server, sv, sizeof(sv)));
+			ws = w > ws ? w : ws;
 		}
 	}
 	qsort(v, t->n, sizeof(*v), cmp_conn);
-	fprintf(f, "%-16s  %-11s  %-*s  %-*s  %7s %7s %10s %10s  %-12s %9s %5s  %s\n", "CONNECTION",
-		"VERSION", wc, "CLIENT", ws, "SERVER", "PKTS>", "PKTS<", "BYTES>", "BYTES<", "START",
-		"SECONDS", "PATHS", "EVENTS");
+	lq_table_header(f, wc, ws);
 	for (i = 0; i < t->n; i++) {
 		const struct ct_conn *c = v[i];
-		uint64_t pk[2] = { 0, 0 }, by[2] = { 0, 0 }, first = UINT64_MAX, last = 0;
-		uint16_t events = 0;
-		unsigned cidc = 0;
+		struct lq_table_line l;
 
+		memset(&l, 0, sizeof(l));
+		l.conn = c->conn;
+		l.version = c->version;
+		l.npaths = c->npaths;
+		l.client = &c->paths[0].client;
+		l.server = &c->paths[0].server;
+		l.first = UINT64_MAX;
 		for (j = 0; j < c->npaths; j++) {
 			const struct ct_path *p = &c->paths[j];
 
-			pk[0] += p->pkts[0];
-			pk[1] += p->pkts[1];
-			by[0] += p->bytes[0];
-			by[1] += p->bytes[1];
-			first = p->first < first ? p->first : first;
-			last = p->last > last ? p->last : last;
-			events |= p->events;
-			cidc += p->cid_changes;
+			l.pkts[0] += p->pkts[0];
+			l.pkts[1] += p->pkts[1];
+			l.bytes[0] += p->bytes[0];
+			l.bytes[1] += p->bytes[1];
+			l.first = p->first < l.first ? p->first : l.first;
+			l.last = p->last > l.last ? p->last : l.last;
+			l.events |= p->events;
+			l.cid_changes += p->cid_changes;
 		}
-		fmt_time(first, t0, sizeof(t0));
-		fmt_events(events, cidc, ev, sizeof(ev));
-		fprintf(f,
-			"%016" PRIx64 "  %-11s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64
-			" %10" PRIu64 "  %-12s %9.3f %5u  %s\n",
-			c->conn, c->version ? lq_version_name(c->version, ver, sizeof(ver)) : "-", wc,
-			lq_fmt_ep(&c->paths[0].client, cl, sizeof(cl)), ws,
-			lq_fmt_ep(&c->paths[0].server, sv, sizeof(sv)), pk[0], pk[1], by[0], by[1], t0,
-			(double)(last - first) / 1e9, c->npaths, ev);
+		lq_table_row(f, wc, ws, &l);
 		if (c->npaths < 2)
 			continue;
 		for (j = 0; j < c->npaths; j++) {
 			const struct ct_path *p = &c->paths[j];
 
-			fmt_time(p->first, t0, sizeof(t0));
-			fmt_events(p->events, p->cid_changes, ev, sizeof(ev));
-			snprintf(pname, sizeof(pname), "  path %u via %s", j + 1, path_via(p->events));
-			fprintf(f,
-				"%-29s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64 " %10" PRIu64
-				"  %-12s %9.3f %5s  %s\n",
-				pname, wc, lq_fmt_ep(&p->client, cl, sizeof(cl)), ws,
-				lq_fmt_ep(&p->server, sv, sizeof(sv)), p->pkts[0], p->pkts[1], p->bytes[0],
-				p->bytes[1], t0, (double)(p->last - p->first) / 1e9, "", ev);
+			memset(&l, 0, sizeof(l));
+			l.path = j + 1;
+			l.via = path_via(p->events);
+			l.client = &p->client;
+			l.server = &p->server;
+			l.pkts[0] = p->pkts[0];
+			l.pkts[1] = p->pkts[1];
+			l.bytes[0] = p->bytes[0];
+			l.bytes[1] = p->bytes[1];
+			l.first = p->first;
+			l.last = p->last;
+			l.events = p->events;
+			l.cid_changes = p->cid_changes;
+			lq_table_row(f, wc, ws, &l);
 		}
 	}
 	free(v);

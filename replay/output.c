@@ -513,6 +513,40 @@ static void fmt_events(uint16_t events, uint32_t cid_changes, char *buf, size_t 
 		snprintf(buf, n, "-");
 }
 
+/* The connection table's lines, for both of its sources (the records, the
+ * maps): one format. */
+void lq_table_header(FILE *f, int wc, int ws)
+{
+	fprintf(f, "%-16s  %-11s  %-*s  %-*s  %7s %7s %10s %10s  %-12s %9s %5s  %s\n", "CONNECTION",
+		"VERSION", wc, "CLIENT", ws, "SERVER", "PKTS>", "PKTS<", "BYTES>", "BYTES<", "START",
+		"SECONDS", "PATHS", "EVENTS");
+}
+
+void lq_table_row(FILE *f, int wc, int ws, const struct lq_table_line *l)
+{
+	char cl[64], sv[64], ver[24], t0[16], ev[160], name[48];
+
+	fmt_time(l->first, t0, sizeof(t0));
+	fmt_events(l->events, l->cid_changes, ev, sizeof(ev));
+	if (!l->path) {
+		fprintf(f,
+			"%016" PRIx64 "  %-11s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64
+			" %10" PRIu64 "  %-12s %9.3f %5u  %s\n",
+			l->conn, l->version ? lq_version_name(l->version, ver, sizeof(ver)) : "-", wc,
+			lq_fmt_ep(l->client, cl, sizeof(cl)), ws, lq_fmt_ep(l->server, sv, sizeof(sv)),
+			l->pkts[0], l->pkts[1], l->bytes[0], l->bytes[1], t0,
+			(double)(l->last - l->first) / 1e9, l->npaths, ev);
+		return;
+	}
+	snprintf(name, sizeof(name), "  path %u via %s", l->path, l->via);
+	fprintf(f,
+		"%-29s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64 " %10" PRIu64
+		"  %-12s %9.3f %5s  %s\n",
+		name, wc, lq_fmt_ep(l->client, cl, sizeof(cl)), ws,
+		lq_fmt_ep(l->server, sv, sizeof(sv)), l->pkts[0], l->pkts[1], l->bytes[0],
+		l->bytes[1], t0, (double)(l->last - l->first) / 1e9, "", ev);
+}
+
 static void path_ends(const struct pathref *p, const struct lq_endpoint **client,
 		      const struct lq_endpoint **server)
 {
@@ -526,7 +560,7 @@ void lq_print_conn_table(FILE *f, const struct lq_maps *maps)
 	struct pathref *v = collect_paths(maps, &n);
 	struct connref *c;
 	int wc = 6, ws = 6;
-	char cl[64], sv[64], ver[24], t0[16], ev[160];
+	char cl[64], sv[64];
 
 	if (!v)
 		return;
@@ -554,57 +588,48 @@ void lq_print_conn_table(FILE *f, const struct lq_maps *maps)
 	}
 	qsort(c, nc, sizeof(*c), cmp_conn);
 
-	fprintf(f, "%-16s  %-11s  %-*s  %-*s  %7s %7s %10s %10s  %-12s %9s %5s  %s\n", "CONNECTION",
-		"VERSION", wc, "CLIENT", ws, "SERVER", "PKTS>", "PKTS<", "BYTES>", "BYTES<", "START",
-		"SECONDS", "PATHS", "EVENTS");
+	lq_table_header(f, wc, ws);
 	for (i = 0; i < nc; i++) {
-		const struct pathref *p0 = &v[c[i].start];
-		const struct lq_endpoint *ce, *se;
-		uint64_t pk[2] = { 0, 0 }, by[2] = { 0, 0 }, first = UINT64_MAX, last = 0;
-		uint32_t version = 0, cidc = 0;
-		uint16_t events = 0;
+		struct lq_table_line l;
 
+		memset(&l, 0, sizeof(l));
+		l.conn = c[i].conn;
+		l.first = UINT64_MAX;
+		l.npaths = (unsigned)c[i].n;
 		for (j = 0; j < c[i].n; j++) {
 			const struct lq_path_val *pv = v[c[i].start + j].val;
 
-			pk[0] += pv->pkts[0];
-			pk[1] += pv->pkts[1];
-			by[0] += pv->bytes[0];
-			by[1] += pv->bytes[1];
-			first = pv->first_seen < first ? pv->first_seen : first;
-			last = pv->last_seen > last ? pv->last_seen : last;
-			if (pv->version && !version)
-				version = pv->version;
-			events |= pv->events;
-			cidc += pv->cid_changes;
+			l.pkts[0] += pv->pkts[0];
+			l.pkts[1] += pv->pkts[1];
+			l.bytes[0] += pv->bytes[0];
+			l.bytes[1] += pv->bytes[1];
+			l.first = pv->first_seen < l.first ? pv->first_seen : l.first;
+			l.last = pv->last_seen > l.last ? pv->last_seen : l.last;
+			if (pv->version && !l.version)
+				l.version = pv->version;
+			l.events |= pv->events;
+			l.cid_changes += pv->cid_changes;
 		}
-		path_ends(p0, &ce, &se);
-		fmt_time(first, t0, sizeof(t0));
-		fmt_events(events, cidc, ev, sizeof(ev));
-		fprintf(f,
-			"%016" PRIx64 "  %-11s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64
-			" %10" PRIu64 "  %-12s %9.3f %5zu  %s\n",
-			c[i].conn, version ? lq_version_name(version, ver, sizeof(ver)) : "-", wc,
-			lq_fmt_ep(ce, cl, sizeof(cl)), ws, lq_fmt_ep(se, sv, sizeof(sv)), pk[0], pk[1],
-			by[0], by[1], t0, (double)(last - first) / 1e9, c[i].n, ev);
+		path_ends(&v[c[i].start], &l.client, &l.server);
+		lq_table_row(f, wc, ws, &l);
 		if (c[i].n < 2)
 			continue;
 		for (j = 0; j < c[i].n; j++) {
 			const struct pathref *p = &v[c[i].start + j];
-			char pname[48];
 
-			path_ends(p, &ce, &se);
-			fmt_time(p->val->first_seen, t0, sizeof(t0));
-			fmt_events(p->val->events, p->val->cid_changes, ev, sizeof(ev));
-			snprintf(pname, sizeof(pname), "  path %zu via %s", j + 1,
-				 p->val->origin < 5 ? link_names[p->val->origin] : "?");
-			fprintf(f,
-				"%-29s  %-*s  %-*s  %7u %7u %10" PRIu64 " %10" PRIu64
-				"  %-12s %9.3f %5s  %s\n",
-				pname, wc, lq_fmt_ep(ce, cl, sizeof(cl)), ws,
-				lq_fmt_ep(se, sv, sizeof(sv)), p->val->pkts[0], p->val->pkts[1],
-				p->val->bytes[0], p->val->bytes[1], t0,
-				(double)(p->val->last_seen - p->val->first_seen) / 1e9, "", ev);
+			memset(&l, 0, sizeof(l));
+			path_ends(p, &l.client, &l.server);
+			l.path = (unsigned)j + 1;
+			l.via = p->val->origin < 5 ? link_names[p->val->origin] : "?";
+			l.pkts[0] = p->val->pkts[0];
+			l.pkts[1] = p->val->pkts[1];
+			l.bytes[0] = p->val->bytes[0];
+			l.bytes[1] = p->val->bytes[1];
+			l.first = p->val->first_seen;
+			l.last = p->val->last_seen;
+			l.events = p->val->events;
+			l.cid_changes = p->val->cid_changes;
+			lq_table_row(f, wc, ws, &l);
 		}
 	}
 	free(c);

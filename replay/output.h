@@ -61,6 +61,22 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 /* Classic hex dump, 16 bytes a line, each line indented. */
 void lq_hexdump(FILE *f, const uint8_t *p, size_t n);
 
+/* A line of the connection table: a connection (path 0) or one of its
+ * paths (path n, joined "via" how). */
+struct lq_table_line {
+	uint64_t conn;
+	uint32_t version;
+	unsigned path, npaths;
+	const char *via;
+	const struct lq_endpoint *client, *server;
+	uint64_t pkts[2], bytes[2], first, last;
+	uint16_t events;
+	uint32_t cid_changes;
+};
+/* wc, ws: widths of the client and server columns */
+void lq_table_header(FILE *f, int wc, int ws);
+void lq_table_row(FILE *f, int wc, int ws, const struct lq_table_line *l);
+
 /* One row per connection (label) from connections_map, with its paths. */
 void lq_print_conn_table(FILE *f, const struct lq_maps *maps);
 /* The five maps, entries sorted by key, one line each. */
