@@ -100,51 +100,10 @@ esac
 export TZ=UTC LC_ALL=C
 # shellcheck source=tests/lib/netns.sh
 . "$TOP/tests/lib/netns.sh"
+# shellcheck source=tests/lib/e2e.sh
+. "$TOP/tests/lib/e2e.sh"
 
-WORK=$(mktemp -d /tmp/lq-e2e-guard.XXXXXX) || exit 2
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-	PIDS=()
-	lq_netns_teardown # the attacker's namespace too (made by _lq_ns_new)
-	if [ "${LQ_E2E_KEEP:-0}" = 1 ]; then
-		echo "e2e_guard: work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-trap 'log "stopped by a signal (or the ${BOUND}s bound)"; exit 1' INT TERM
-
-T0=$SECONDS
-BOUND=170
-(
-	trap 'kill $nap 2>/dev/null; exit 0' TERM
-	sleep $BOUND &
-	nap=$!
-	wait $nap && kill -TERM $$ 2>/dev/null
-) &
-PIDS+=($!)
-log() { printf 'e2e_guard: [%3ds] %s\n' $((SECONDS - T0)) "$*"; }
-fail() {
-	log "FAIL: $*"
-	LQ_E2E_KEEP=1
-	exit 1
-}
-
-# wait_for SECONDS WHAT COMMAND...: poll COMMAND every 50 ms.
-wait_for() {
-	local secs=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < secs * 20; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	log "timed out after ${secs}s waiting for $what"
-	return 1
-}
+lq_e2e_begin e2e_guard 170
 
 PORT=443     # the flood's target, and the plain transfers
 MIG_PORT=4434 # the migration's own server: its probe is linked through the

@@ -67,53 +67,11 @@ done
 export TZ=UTC LC_ALL=C
 # shellcheck source=tests/lib/netns.sh
 . "$TOP/tests/lib/netns.sh"
+# shellcheck source=tests/lib/e2e.sh
+. "$TOP/tests/lib/e2e.sh"
 
-WORK=$(mktemp -d /tmp/lq-e2e-live.XXXXXX) || exit 2
-PIDS=()
-cleanup() {
-	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-	PIDS=()
-	lq_netns_teardown
-	if [ "${LQ_E2E_KEEP:-0}" = 1 ]; then
-		echo "e2e_live: work directory kept: $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-trap 'log "stopped by a signal (or the ${BOUND}s bound)"; exit 1' INT TERM
-
-T0=$SECONDS
-BOUND=170
-# The whole test is bounded whatever hangs: a watchdog ends it (and its trap
-# tears everything down) after BOUND seconds.
-(
-	trap 'kill $nap 2>/dev/null; exit 0' TERM
-	sleep $BOUND &
-	nap=$!
-	wait $nap && kill -TERM $$ 2>/dev/null
-) &
-PIDS+=($!)
-log() { printf 'e2e_live: [%3ds] %s\n' $((SECONDS - T0)) "$*"; }
-fail() {
-	log "FAIL: $*"
-	LQ_E2E_KEEP=1
-	exit 1
-}
-
-# wait_for SECONDS WHAT COMMAND...: poll COMMAND every 50 ms.
-wait_for() {
-	local secs=$1 what=$2 i
-	shift 2
-	for ((i = 0; i < secs * 20; i++)); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	log "timed out after ${secs}s waiting for $what"
-	return 1
-}
+# bounded whatever hangs: a watchdog ends the test after 170 s (it takes 15 to 30)
+lq_e2e_begin e2e_live 170
 
 # One server port per scenario: a new path is linked through an anchor (the
 # server, or the client address and the server) only while exactly one live

@@ -1,0 +1,64 @@
+# shellcheck shell=bash
+# tests/lib/e2e.sh - the harness the end-to-end tests share: a work
+# directory, a teardown that always runs, a watchdog, and log/fail/wait_for.
+#
+#     . tests/lib/netns.sh
+#     . tests/lib/e2e.sh
+#     lq_e2e_begin e2e_live 170     # NAME, bound in seconds
+#     PIDS+=($!)                    # every background process: killed at the end
+#
+# After lq_e2e_begin: $WORK is a fresh directory, deleted at exit unless
+# LQ_E2E_KEEP=1 (a failure sets it); on exit every process in PIDS is
+# killed and waited for and the namespaces are torn down; after BOUND
+# seconds a watchdog ends the test (its trap tears everything down).
+
+# lq_e2e_begin NAME BOUND
+lq_e2e_begin() {
+	LQ_E2E_NAME=$1
+	BOUND=$2
+	WORK=$(mktemp -d "/tmp/lq-$LQ_E2E_NAME.XXXXXX") || exit 2
+	PIDS=()
+	trap lq_e2e_cleanup EXIT
+	trap 'log "stopped by a signal (or the ${BOUND}s bound)"; exit 1' INT TERM
+	T0=$SECONDS
+	(
+		trap 'kill $nap 2>/dev/null; exit 0' TERM
+		sleep "$BOUND" &
+		nap=$!
+		wait $nap && kill -TERM $$ 2>/dev/null
+	) &
+	PIDS+=($!)
+}
+
+lq_e2e_cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	PIDS=()
+	lq_netns_teardown
+	if [ "${LQ_E2E_KEEP:-0}" = 1 ]; then
+		echo "$LQ_E2E_NAME: work directory kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+
+log() { printf '%s: [%3ds] %s\n' "$LQ_E2E_NAME" $((SECONDS - T0)) "$*"; }
+
+fail() {
+	log "FAIL: $*"
+	LQ_E2E_KEEP=1
+	exit 1
+}
+
+# wait_for SECONDS WHAT COMMAND...: poll COMMAND every 50 ms.
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < secs * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	log "timed out after ${secs}s waiting for $what"
+	return 1
+}
