@@ -494,20 +494,9 @@ static int add_iface(struct live_opts *o, const char *name)
 }
 
 enum {
-	OPT_HOOK = 256,
+	OPT_HOOK = LQ_OPT__TOOL,
 	OPT_XDP_MODE,
 	OPT_TC_ATTACH,
-	OPT_MAX_PATHS,
-	OPT_MAX_CIDS,
-	OPT_MAX_SERVERS,
-	OPT_MAX_CLIENTS,
-	OPT_MAX_PENDING,
-	OPT_MAX_GUARD,
-	OPT_ACCEPT,
-	OPT_GUARD,
-	OPT_GUARD_DROP,
-	OPT_GUARD_RATE,
-	OPT_GUARD_CONN_RATE,
 };
 
 static int parse_args(int argc, char **argv, struct live_opts *o)
@@ -525,23 +514,11 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "idle-timeout", required_argument, NULL, 't' },
-		{ "max-paths", required_argument, NULL, OPT_MAX_PATHS },
-		{ "max-cids", required_argument, NULL, OPT_MAX_CIDS },
-		{ "max-servers", required_argument, NULL, OPT_MAX_SERVERS },
-		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
-		{ "max-pending", required_argument, NULL, OPT_MAX_PENDING },
-		{ "max-guard", required_argument, NULL, OPT_MAX_GUARD },
-		{ "accept-versions", required_argument, NULL, OPT_ACCEPT },
-		{ "guard", no_argument, NULL, OPT_GUARD },
-		{ "guard-drop", required_argument, NULL, OPT_GUARD_DROP },
-		{ "guard-rate", required_argument, NULL, OPT_GUARD_RATE },
-		{ "guard-conn-rate", required_argument, NULL, OPT_GUARD_CONN_RATE },
+		LQ_TRACKING_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	uint32_t v32;
 	int c, snaplen_set = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -553,6 +530,12 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 
 	opterr = 0; /* our own one-line messages, named after the tool */
 	while ((c = getopt_long(argc, argv, ":E:M:f:em:w:s:d:qt:vh", opts, NULL)) != -1) {
+		int taken = lq_opt_tracking(TOOL, c, optarg, &o->cfg, &o->sizes);
+
+		if (taken < 0)
+			return 1;
+		if (taken == 0)
+			continue;
 		switch (c) {
 		case 'E':
 		case 'M':
@@ -632,56 +615,6 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 			break;
 		case 'q':
 			o->quiet = 1;
-			break;
-		case 't':
-			if (lq_opt_u32(TOOL, "--idle-timeout", optarg, 1, 86400, &v32))
-				return 1;
-			o->cfg.idle_ns = (uint64_t)v32 * 1000000000ULL;
-			break;
-		case OPT_MAX_PATHS:
-			if (lq_opt_u32(TOOL, "--max-paths", optarg, 16, 1u << 26, &o->sizes.conns))
-				return 1;
-			break;
-		case OPT_MAX_CIDS:
-			if (lq_opt_u32(TOOL, "--max-cids", optarg, 16, 1u << 26, &o->sizes.dcids))
-				return 1;
-			break;
-		case OPT_MAX_SERVERS:
-			if (lq_opt_u32(TOOL, "--max-servers", optarg, 16, 1u << 26, &o->sizes.dest))
-				return 1;
-			break;
-		case OPT_MAX_CLIENTS:
-			if (lq_opt_u32(TOOL, "--max-clients", optarg, 16, 1u << 26, &o->sizes.sip))
-				return 1;
-			break;
-		case OPT_MAX_PENDING:
-			if (lq_opt_u32(TOOL, "--max-pending", optarg, 16, 1u << 26, &o->sizes.pending))
-				return 1;
-			break;
-		case OPT_MAX_GUARD:
-			if (lq_opt_u32(TOOL, "--max-guard", optarg, 16, 1u << 26, &o->sizes.guard))
-				return 1;
-			break;
-		case OPT_ACCEPT:
-			if (lq_opt_versions(TOOL, "--accept-versions", optarg, &o->cfg))
-				return 1;
-			break;
-		case OPT_GUARD:
-			o->cfg.flags |= LQ_CF_GUARD;
-			break;
-		case OPT_GUARD_DROP:
-			if (lq_opt_reasons(TOOL, "--guard-drop", optarg, &o->cfg.guard_drop))
-				return 1;
-			break;
-		case OPT_GUARD_RATE:
-			if (lq_opt_rate(TOOL, "--guard-rate", optarg, &o->cfg.lh_interval_ns,
-					&o->cfg.lh_tolerance_ns))
-				return 1;
-			break;
-		case OPT_GUARD_CONN_RATE:
-			if (lq_opt_rate(TOOL, "--guard-conn-rate", optarg, &o->cfg.conn_interval_ns,
-					&o->cfg.conn_tolerance_ns))
-				return 1;
 			break;
 		case 'v':
 			o->verbose = 1;

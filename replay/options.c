@@ -128,3 +128,45 @@ int lq_opt_versions(const char *tool, const char *opt, const char *s, struct lq_
 	}
 	return 0;
 }
+
+int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *cfg,
+		    struct lq_map_sizes *sizes)
+{
+	const uint32_t lo = 16, hi = 1u << 26;
+	uint32_t v32;
+
+	switch (c) {
+	case 't':
+		if (lq_opt_u32(tool, "--idle-timeout", arg, 1, 86400, &v32))
+			return -1;
+		cfg->idle_ns = (uint64_t)v32 * 1000000000ULL;
+		return 0;
+	case LQ_OPT_MAX_PATHS:
+		return lq_opt_u32(tool, "--max-paths", arg, lo, hi, &sizes->conns) ? -1 : 0;
+	case LQ_OPT_MAX_CIDS:
+		return lq_opt_u32(tool, "--max-cids", arg, lo, hi, &sizes->dcids) ? -1 : 0;
+	case LQ_OPT_MAX_SERVERS:
+		return lq_opt_u32(tool, "--max-servers", arg, lo, hi, &sizes->dest) ? -1 : 0;
+	case LQ_OPT_MAX_CLIENTS:
+		return lq_opt_u32(tool, "--max-clients", arg, lo, hi, &sizes->sip) ? -1 : 0;
+	case LQ_OPT_MAX_PENDING:
+		return lq_opt_u32(tool, "--max-pending", arg, lo, hi, &sizes->pending) ? -1 : 0;
+	case LQ_OPT_MAX_GUARD:
+		return lq_opt_u32(tool, "--max-guard", arg, lo, hi, &sizes->guard) ? -1 : 0;
+	case LQ_OPT_ACCEPT:
+		return lq_opt_versions(tool, "--accept-versions", arg, cfg) ? -1 : 0;
+	case LQ_OPT_GUARD:
+		cfg->flags |= LQ_CF_GUARD;
+		return 0;
+	case LQ_OPT_GUARD_DROP:
+		return lq_opt_reasons(tool, "--guard-drop", arg, &cfg->guard_drop) ? -1 : 0;
+	case LQ_OPT_GUARD_RATE:
+		return lq_opt_rate(tool, "--guard-rate", arg, &cfg->lh_interval_ns,
+				   &cfg->lh_tolerance_ns) ? -1 : 0;
+	case LQ_OPT_GUARD_CONN_RATE:
+		return lq_opt_rate(tool, "--guard-conn-rate", arg, &cfg->conn_interval_ns,
+				   &cfg->conn_tolerance_ns) ? -1 : 0;
+	default:
+		return 1;
+	}
+}

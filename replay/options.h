@@ -7,9 +7,48 @@
 #ifndef LQ_OPTIONS_H
 #define LQ_OPTIONS_H
 
+#include <getopt.h>
 #include <stdint.h>
 
 #include "../parser/lq_types.h"
+#include "classify.h"
+
+/* The tracking and guard options both tools take: their getopt_long
+ * values (a tool's own long options start at LQ_OPT__TOOL), the table
+ * entries, and their parser. */
+enum {
+	LQ_OPT_MAX_PATHS = 256,
+	LQ_OPT_MAX_CIDS,
+	LQ_OPT_MAX_SERVERS,
+	LQ_OPT_MAX_CLIENTS,
+	LQ_OPT_MAX_PENDING,
+	LQ_OPT_MAX_GUARD,
+	LQ_OPT_ACCEPT,
+	LQ_OPT_GUARD,
+	LQ_OPT_GUARD_DROP,
+	LQ_OPT_GUARD_RATE,
+	LQ_OPT_GUARD_CONN_RATE,
+	LQ_OPT__TOOL,
+};
+
+#define LQ_TRACKING_LONGOPTS                                                   \
+	{ "idle-timeout", required_argument, NULL, 't' },                      \
+	{ "max-paths", required_argument, NULL, LQ_OPT_MAX_PATHS },            \
+	{ "max-cids", required_argument, NULL, LQ_OPT_MAX_CIDS },              \
+	{ "max-servers", required_argument, NULL, LQ_OPT_MAX_SERVERS },        \
+	{ "max-clients", required_argument, NULL, LQ_OPT_MAX_CLIENTS },        \
+	{ "max-pending", required_argument, NULL, LQ_OPT_MAX_PENDING },        \
+	{ "max-guard", required_argument, NULL, LQ_OPT_MAX_GUARD },            \
+	{ "accept-versions", required_argument, NULL, LQ_OPT_ACCEPT },         \
+	{ "guard", no_argument, NULL, LQ_OPT_GUARD },                          \
+	{ "guard-drop", required_argument, NULL, LQ_OPT_GUARD_DROP },          \
+	{ "guard-rate", required_argument, NULL, LQ_OPT_GUARD_RATE },          \
+	{ "guard-conn-rate", required_argument, NULL, LQ_OPT_GUARD_CONN_RATE }
+
+/* Option c (a getopt_long value) with argument arg, if it is one of the
+ * above: 0 taken, -1 bad value (one line printed), 1 not one of them. */
+int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *cfg,
+		    struct lq_map_sizes *sizes);
 
 int lq_opt_u32(const char *tool, const char *opt, const char *s, uint32_t min, uint32_t max,
 	       uint32_t *out);
