@@ -1,7 +1,9 @@
 #!/bin/bash
 # User space and kernel agree: runs `BIN --compare` (every frame through the user-space
 # classifier and through the loaded XDP program with bpf_prog_test_run, then the maps) over
-# every capture in pcaps/ngtcp2, the readable ones in pcaps/crafted and every public capture.
+# every capture in pcaps/ngtcp2, the readable ones in pcaps/crafted and every public capture,
+# and the project's own captures once more with the guard on (garbage dropped, tight rates of
+# long headers and new connections per source), so its decisions agree too.
 #
 # Usage: tests/parity.sh BIN
 # Env: LQ_SHARED  directory holding pcaps-public/ (default ../shared, relative to the repo root);
@@ -39,9 +41,21 @@ for c in pcaps/ngtcp2/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
     [ -e "$c" ] || continue
     [[ $UNREADABLE == *" $c "* ]] || caps+=("$c")
 done
+# the guard's decisions: the project's own captures again, under rates they exceed
+GUARD_OPTS=(--guard --guard-rate 20:5 --guard-conn-rate 2:2)
+nown=${#caps[@]}
+guarded=()
+for ((i = 0; i < nown; i++)); do guarded[i]=0; done
+for ((i = 0; i < nown; i++)); do
+    caps+=("${caps[$i]}")
+    guarded+=(1)
+done
 if [ -r "$PUB/MANIFEST.tsv" ]; then
     while IFS=$'\t' read -r path _; do
-        [ "$path" = local_path ] || [ -z "$path" ] || caps+=("$PUB/$path")
+        if [ "$path" != local_path ] && [ -n "$path" ]; then
+            caps+=("$PUB/$path")
+            guarded+=(0)
+        fi
     done <"$PUB/MANIFEST.tsv"
 else
     echo "parity: no public captures in '$PUB' (set LQ_SHARED): checking the project's own only"
@@ -51,7 +65,9 @@ fi
 # then report in order.
 JOBS=${LQ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 compare() {  # index, capture
-    "$BIN" --compare "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null
+    local -a opts=()
+    [ "${guarded[$1]}" = 1 ] && opts=("${GUARD_OPTS[@]}")
+    "$BIN" --compare ${opts[@]+"${opts[@]}"} "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null
     echo $? >"$TMP/$1.rc"
 }
 for i in "${!caps[@]}"; do
@@ -74,6 +90,7 @@ for i in "${!caps[@]}"; do
     elif [ "$rc" = 0 ] && [[ $PARTIAL == *" $c "* ]]; then why="exit 0 on a cut capture"
     fi
     shown=${c#"$PUB/"}
+    [ "${guarded[$i]}" = 1 ] && shown="$shown (guard)"
     if [ -z "$why" ]; then
         agree=$((agree + 1))
         printf '%-66s %s\n' "$shown" "$last"
@@ -91,5 +108,5 @@ for i in "${!caps[@]}"; do
         } | sed 's/^/    /' | head -n 30
     fi
 done
-echo "parity: ${#caps[@]} captures, $agree agree, $bad failed"
+echo "parity: ${#caps[@]} runs ($nown of them under the guard), $agree agree, $bad failed"
 [ $bad = 0 ]
