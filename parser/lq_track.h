@@ -135,6 +135,12 @@ LQ_SUBPROG lq_u64 lq_conn_label(const struct lq_cid *odcid, const struct lq_endp
 	return h ? h : 1;
 }
 
+/* A CID's 32-bit tag, never 0. */
+LQ_SUBPROG lq_u32 lq_cid_tag(const struct lq_cid *c)
+{
+	return (lq_u32)lq_mix64(lq_hash_cid(0x9e3779b97f4a7c15ULL, c)) | 1;
+}
+
 /* A pending flow's stand-in at the anchors: it may be a connection too. */
 LQ_SUBPROG lq_u64 lq_rival_label(const struct lq_path_key *key)
 {
@@ -610,8 +616,9 @@ LQ_SUBPROG void lq_learn_scid(const struct lq_st *st, struct lq_path_val *pv, lq
 /* Is this client Initial/0-RTT on a known path the same connection? A
  * server tells connections apart by the DCID of their Initials, so the DCID
  * must be the connection's: the one its client sends now (the server's SCID
- * once the server answered), or the original one (it makes the label; a
- * retransmission can pass the server's answer on its way). A matching SCID
+ * once the server answered), the original one (it makes the label), or the
+ * one it took after a Retry (its tag): a retransmission can pass the
+ * server's answer on its way. A matching SCID
  * alone would let Initials with one SCID and fresh DCIDs, as many
  * connections to the server, pass as one under the guard's new-connection
  * rate. It is enough only while no packet of the server was seen here: a
@@ -625,7 +632,8 @@ LQ_INLINE int lq_same_handshake(const struct lq_pkt *pkt, const struct lq_path_v
 	if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY)
 		return 1; /* the client restarts as asked (RFC 9000 §6.2, §17.2.5.2) */
 	if (!lq_cid_eq(&pkt->dcid, &pv->dcid[LQ_C2S]) &&
-	    lq_conn_label(&pkt->dcid, &pkt->src, &pkt->dst) != pv->conn)
+	    lq_conn_label(&pkt->dcid, &pkt->src, &pkt->dst) != pv->conn &&
+	    (!pv->retry_tag || lq_cid_tag(&pkt->dcid) != pv->retry_tag))
 		return scid_same && pv->pkts[LQ_S2C] == 0;
 	return (pv->flags & LQ_PF_DCID_S2C_UNSET) || !pkt->scid.len || scid_same;
 }
@@ -656,6 +664,8 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 				return;
 			}
 			if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY) {
+				if (pv->state == LQ_PS_RETRY)
+					pv->retry_tag = lq_cid_tag(&pkt->dcid);
 				pv->state = LQ_PS_HANDSHAKE;
 				pv->dcid[LQ_C2S] = pkt->dcid; /* Retry's SCID, or a fresh DCID */
 			}

@@ -124,6 +124,9 @@ struct lq_path_val {
 	lq_u8 origin;	      /* enum lq_link */
 	lq_u16 events;	      /* bit (1 << enum lq_event) for each event seen here */
 	lq_u16 cid_changes;   /* DCID changes seen on this path */
+	lq_u32 retry_tag;     /* 32-bit tag of the DCID the client took after a
+			       * Retry (its Initials may still carry it once the
+			       * server answered), 0 for none; fills padding */
 };
 
 /* ---- dcids_map: connection IDs -> connection ---------------------------- */

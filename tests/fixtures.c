@@ -343,6 +343,9 @@ static void retry_keeps_label(struct fx *f)
 	n = quic_pad(f->pl, quic_long(f->pl, 0, V1, &retry_scid, &c.ccid, 32, 1000, 1), 1200);
 	send(f, "Initial with the Retry token", &c.cli, &c.srv, n, NULL, Q(0));
 	server_initial(f, &c, Q(0));
+	/* a retransmission that passed the server's answer: still this one */
+	n = quic_pad(f->pl, quic_long(f->pl, 0, V1, &retry_scid, &c.ccid, 32, 1000, 1), 1200);
+	send(f, "Initial with the Retry token, again", &c.cli, &c.srv, n, NULL, Q(0));
 	client_finished(f, &c, Q(0));
 	c2s(f, &c, 80, Q(0));
 }
