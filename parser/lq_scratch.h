@@ -25,7 +25,8 @@ struct lq_work {
 	struct lq_guard_key guard_key; /* lq_guard_charge() */
 	struct lq_guard_val guard_val;
 	lq_u8 origin;		     /* lq_anchor_pick(): which anchor named the connection */
-	lq_u8 pad[7];
+	lq_u8 server_ok;	     /* lq_on_short_new(): the server end is a confirmed server */
+	lq_u8 pad[6];
 };
 
 /* Everything one packet needs besides the maps. */

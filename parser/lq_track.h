@@ -580,7 +580,10 @@ LQ_SUBPROG void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
 	if ((lq_u32)(st->tick - pv->anchor_tick) < every)
 		return;
 	pv->anchor_tick = st->tick;
-	lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
+	if (pv->pkts[LQ_S2C])
+		lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
+	else /* no answer in view: the client's anchors, the server unconfirmed */
+		lq_touch_sips(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
 	if (!(pv->flags & LQ_PF_DCID_C2S_UNSET))
 		lq_learn_cid(st, &pv->dcid[LQ_C2S], pv->conn, LQ_C2S, ccl);
 	if (!(pv->flags & LQ_PF_DCID_S2C_UNSET))
@@ -680,6 +683,13 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 		    lq_conn_label(&pkt->dcid, &pkt->src, &pkt->dst) != pv->conn) {
 			pv->dcid[LQ_C2S] = pkt->dcid;
 			lq_learn_cid(st, &pkt->dcid, pv->conn, LQ_C2S, pv->dcid[LQ_S2C].len);
+			/* The server answered, out of view: the client's anchors
+			 * take the connection (a new path of the client then links
+			 * as in both-way view). Not the server's: a flow that only
+			 * says it was answered never makes a destination a
+			 * confirmed QUIC server, whose unknown traffic is garbage. */
+			lq_touch_sips(st, pv->conn, &pkt->src.ip, &pkt->dst,
+				      lq_lens(pkt->dcid.len, pv->dcid[LQ_S2C].len));
 		}
 		if (vc != LQ_VC_RESERVED)
 			pv->version = pkt->version;
@@ -747,6 +757,9 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 		*cur = *dcid; /* first packet this way on a new path */
 		pv->flags &= (lq_u8)~unset;
 		lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
+		if (dir == LQ_S2C) /* the server answers where the client went */
+			lq_touch_dest(st, pv->conn, &pkt->src, LQ_NULL,
+				      lq_lens(pv->dcid[LQ_C2S].len, dcid->len));
 	} else if (!lq_cid_eq(dcid, cur)) {
 		if (pv->state == LQ_PS_PROBING &&
 		    (pv->flags & (dir == LQ_C2S ? LQ_PF_DCID_S2C_UNSET : LQ_PF_DCID_C2S_UNSET))) {
@@ -949,10 +962,12 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	lq_count(st, v, dir);
 	lq_event(st, v, probing ? LQ_E_PROBING : LQ_E_REBINDING);
 	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
-	if (dir == LQ_C2S)
-		lq_anchors_touch(st, conn, &pkt->src.ip, &pkt->dst, lens);
-	else
+	if (dir == LQ_S2C)
 		lq_anchors_touch(st, conn, &pkt->dst.ip, &pkt->src, lens);
+	else if (st->w->server_ok)
+		lq_anchors_touch(st, conn, &pkt->src.ip, &pkt->dst, lens);
+	else /* an unconfirmed server: its first answer here confirms it */
+		lq_touch_sips(st, conn, &pkt->src.ip, &pkt->dst, lens);
 	st->res->conn = conn;
 	st->res->verdict = LQ_V_QUIC;
 }
@@ -1010,6 +1025,7 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 		}
 	}
 	res->dir = dir;
+	st->w->server_ok = srv != LQ_NULL;
 	client = dir == LQ_C2S ? &pkt->src.ip : &pkt->dst.ip;
 	server = dir == LQ_C2S ? &pkt->dst : &pkt->src;
 

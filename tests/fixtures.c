@@ -656,7 +656,7 @@ static void ambiguous_never_merged(struct fx *f)
 
 static void preferred_address(struct fx *f)
 {
-	struct conn c;
+	struct conn c, x;
 
 	conn_init(&c, "198.18.0.27", 50017, "198.18.1.1", 443, 8, 8, 24);
 	handshake(f, &c, 0);
@@ -666,9 +666,39 @@ static void preferred_address(struct fx *f)
 	c.scid = pkt_cid(8, 2401); /* from the preferred_address parameter */
 	c.ccid = pkt_cid(8, 2402);
 	c2s(f, &c, 1200, QE(0, LQ_E_PROBING));
+	/* the new address is no confirmed server until it answers: a
+	 * stranger's unknown ID to it is not yet garbage */
+	conn_init(&x, "198.18.0.127", 50217, "198.18.1.2", 4433, 8, 8, 124);
+	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
 	s2c(f, &c, 1200, Q(0));
+	c2s(f, &x, 60, G(LQ_R_UNKNOWN_DCID));
 	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION));
 	s2c(f, &c, 1000, Q(0));
+}
+
+/* One direction in view (asymmetric routing): the client's packets only.
+ * Its Handshake to the server's ID says the server answered; its anchors
+ * then link its move to a new port, as in both-way view. What it says is
+ * not enough to make the server a confirmed one, whose unknown traffic
+ * would be garbage (and dropped by the guard): only a server's packets do. */
+static void one_direction_client(struct fx *f)
+{
+	struct conn c, x;
+
+	conn_init(&c, "198.18.0.42", 50042, "198.18.1.3", 443, 8, 8, 42);
+	client_initial(f, &c, QE(0, LQ_E_NEW_CONN));
+	client_finished(f, &c, Q(0));
+	c2s(f, &c, 50, Q(0));
+	conn_init(&x, "198.18.0.43", 50043, "198.18.1.3", 443, 8, 8, 43);
+	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
+	c.cli.port = 50142;
+	c.scid = pkt_cid(8, 4201); /* from NEW_CONNECTION_ID, never seen */
+	c2s(f, &c, 1200, QE(0, LQ_E_PROBING));
+	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION));
+	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
+	sleep_s(f, 20); /* past the anchors' refresh, a quarter of the idle time */
+	c2s(f, &c, 45, Q(0));
+	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
 }
 
 static void multipath_both_paths(struct fx *f)
@@ -976,6 +1006,8 @@ const struct fx_case fx_cases[] = {
 	  probe_unanswered_second_dcid, 0 },
 	{ "ambiguous_never_merged", "two candidates: no link", ambiguous_never_merged, 0 },
 	{ "preferred_address", "a server's new address links by the client's", preferred_address, 0 },
+	{ "one_direction_client", "the client's packets alone: linked, and no server confirmed by them",
+	  one_direction_client, 0 },
 	{ "multipath_both_paths", "two paths in use at once keep one label", multipath_both_paths, 0 },
 	{ "zero_length_client_cids", "empty CIDs: the 4-tuple tells, nothing else links",
 	  zero_length_client_cids, 0 },
