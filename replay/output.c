@@ -248,7 +248,9 @@ void lq_print_record(FILE *f, enum lq_format fmt, const struct lq_rec_ctx *ctx,
 	}
 	if (r->conn)
 		snprintf(conn, sizeof(conn), "%016" PRIx64, r->conn);
-	if (quic && r->type != LQ_PT_1RTT && r->type != LQ_PT_NONE)
+	/* every long header's version, also one the parser does not know (a
+	 * reserved one, or one refused as unknown_version); 0 is VN's */
+	if (quic && (r->version || (r->type != LQ_PT_1RTT && r->type != LQ_PT_NONE)))
 		snprintf(ver, sizeof(ver), "0x%08x", r->version);
 	if (quic) {
 		fmt_types(r->types, types, sizeof(types));
