@@ -797,11 +797,10 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 	if (pv->state <= LQ_PS_VN) {
 		pv->state = LQ_PS_ESTABLISHED;
 	} else if (pv->state == LQ_PS_PROBING) {
-		lq_u8 initiator = (pv->flags & LQ_PF_PROBE_BY_SERVER) ? LQ_S2C : LQ_C2S;
-
 		/* probes are padded to 1200 bytes (RFC 9000 §8.2.1): a smaller
-		 * datagram from the initiator carries non-probing frames */
-		if (dir == initiator && !(pkt->flags & LQ_RF_PROBE_SIZE)) {
+		 * datagram from the client, who opened the path, carries
+		 * non-probing frames */
+		if (dir == LQ_C2S && !(pkt->flags & LQ_RF_PROBE_SIZE)) {
 			pv->state = LQ_PS_MIGRATED;
 			if (res->event == LQ_E_NONE)
 				lq_event(st, pv, LQ_E_MIGRATION);
@@ -878,7 +877,12 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 		ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->src);
 		if (lq_is_server(ds)) {
 			client_is_src = 0; /* a known server: the client's first packet was missed */
-		} else if (t == LQ_PT_HANDSHAKE) {
+		} else if (t == LQ_PT_HANDSHAKE ||
+			   (t == LQ_PT_INITIAL && (pkt->types & (1 << LQ_PT_HANDSHAKE)))) {
+			/* A Handshake packet, alone or behind an Initial: no
+			 * client sends one before the server's Initial, so this
+			 * is a server's first flight (its client out of view)
+			 * or a client's second (its first missed). */
 			ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->dst);
 			if (!lq_is_server(ds) && pkt->dst.port > pkt->src.port)
 				client_is_src = 0; /* no better clue than the usual port order */
@@ -951,8 +955,6 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	v->state = LQ_PS_ESTABLISHED;
 	if (probing) {
 		v->state = LQ_PS_PROBING;
-		if (dir == LQ_S2C)
-			v->flags |= LQ_PF_PROBE_BY_SERVER;
 		lq_learn_cid(st, dcid, conn, dir, other_len);
 	}
 	if (!(pkt->b0 & 0x40)) {
@@ -1070,7 +1072,7 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 	st->w->origin = LQ_LINK_CID;
 	/* the anchors matter to confirm a short known ID, or to link a probe */
 	if ((cid_conn && dcid->len < st->cfg->strong_cid) ||
-	    (!cid_conn && dcid->len > 0 && (pkt->flags & LQ_RF_PROBE_SIZE))) {
+	    (!cid_conn && dcid->len > 0 && (pkt->flags & LQ_RF_PROBE_SIZE) && dir == LQ_C2S)) {
 		rival = lq_rival_label(&st->w->key);
 		anchor_conn = lq_anchor_pick(st, client, server, srv, rival);
 	}
@@ -1086,8 +1088,14 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 			     0);
 		return;
 	}
+	/* Only a client opens a path (RFC 9000 §9): a server's probe-sized
+	 * packet first on a new 4-tuple means its client's packets are out of
+	 * view, and so may be the handshake of the connection it belongs to
+	 * (a server greasing the fixed bit from its first Initial on shows
+	 * nothing of it): taken for the one connection at the anchors, it
+	 * would merge two. */
 	if (!cid_conn && anchor_conn && anchor_conn != LQ_AMBIGUOUS && dcid->len > 0 &&
-	    (pkt->flags & LQ_RF_PROBE_SIZE)) {
+	    (pkt->flags & LQ_RF_PROBE_SIZE) && dir == LQ_C2S) {
 		/* a probe on a new path with a new ID, and one connection fits;
 		 * a flow already pending never qualifies (its first packet was no
 		 * probe) */

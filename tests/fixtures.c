@@ -37,6 +37,7 @@ struct want {
 	int flags;	/* LQ_RF_* bits that must be set */
 	uint32_t version; /* 0: not checked */
 	int action;	/* enum lq_action */
+	int dir;	/* enum lq_dir + 1, 0: not checked */
 };
 
 static struct want Q(int g)
@@ -128,6 +129,8 @@ static void check(struct fx *f, const char *what, size_t len, struct want w)
 	} else if (w.version && r.version != w.version) {
 		snprintf(why, sizeof(why), "version: expected 0x%08x, actual 0x%08x", w.version,
 			 r.version);
+	} else if (w.dir && r.dir != w.dir - 1) {
+		snprintf(why, sizeof(why), "dir: expected %d, actual %d", w.dir - 1, r.dir);
 	} else if (r.action != w.action) {
 		snprintf(why, sizeof(why), "action: expected %s, actual %s",
 			 w.action ? "drop" : "pass", r.action ? "drop" : "pass");
@@ -676,6 +679,39 @@ static void preferred_address(struct fx *f)
 	s2c(f, &c, 1000, Q(0));
 }
 
+/* One direction in view: the server's packets only. Its first flight
+ * (Initial and Handshake in one datagram, from the lower port) tells it is
+ * the server. A path the server seems to open links by no anchor: only
+ * clients open paths (RFC 9000 §9), so the client's packets are out of
+ * view, and the connection may have begun out of view too — here a second
+ * connection whose server greased the fixed bit from its first Initial on. */
+static void one_direction_server(struct fx *f)
+{
+	struct conn a, b;
+	struct want w;
+	size_t n;
+
+	conn_init(&a, "198.18.0.44", 50044, "198.18.1.4", 443, 8, 8, 44);
+	w = QE(0, LQ_E_NEW_CONN);
+	w.dir = LQ_S2C + 1;
+	server_initial(f, &a, w);
+	w = Q(0);
+	w.dir = LQ_S2C + 1;
+	s2c(f, &a, 900, w);
+	s2c(f, &a, 1300, w);
+	b = a;
+	b.cli.port = 50144;
+	b.ccid = pkt_cid(8, 4401);
+	b.scid = pkt_cid(8, 4402);
+	n = quic_long(f->pl, 0, V1, &b.ccid, &b.scid, 0, 120, 0);
+	n += quic_long(f->pl + n, 2, V1, &b.ccid, &b.scid, (size_t)-1, 1100, 0);
+	send(f, "server Initial+Handshake, fixed bit greased", &b.srv, &b.cli, n, NULL,
+	     NQ(LQ_V_NOT_QUIC));
+	s2c(f, &b, 1300, P()); /* probe-sized, to a new port: not a's */
+	s2c(f, &b, 1300, P());
+	s2c(f, &a, 60, w);
+}
+
 /* One direction in view (asymmetric routing): the client's packets only.
  * Its Handshake to the server's ID says the server answered; its anchors
  * then link its move to a new port, as in both-way view. What it says is
@@ -1008,6 +1044,8 @@ const struct fx_case fx_cases[] = {
 	{ "preferred_address", "a server's new address links by the client's", preferred_address, 0 },
 	{ "one_direction_client", "the client's packets alone: linked, and no server confirmed by them",
 	  one_direction_client, 0 },
+	{ "one_direction_server", "the server's packets alone: its role known, no path it opens linked",
+	  one_direction_server, 0 },
 	{ "multipath_both_paths", "two paths in use at once keep one label", multipath_both_paths, 0 },
 	{ "zero_length_client_cids", "empty CIDs: the 4-tuple tells, nothing else links",
 	  zero_length_client_cids, 0 },
