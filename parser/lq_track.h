@@ -848,7 +848,7 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 {
 	struct lq_pkt *pkt = st->pkt;
 	struct lq_dest_val *ds;
-	lq_u8 t = pkt->type, vc = pkt->vclass;
+	lq_u8 t = pkt->type, vc = pkt->vclass, flags = 0;
 	int client_is_src = 1;
 
 	if (pkt->reason) {
@@ -860,20 +860,10 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 		lq_reject(st, LQ_R_UNKNOWN_VERSION);
 		return;
 	}
-	if (!(pkt->b0 & 0x40) && vc != LQ_VC_VN) {
-		/* RFC 9000 §17.2; RFC 9287 greasing needs a connection that agreed */
-		lq_reject(st, LQ_R_FIXED_BIT);
-		return;
-	}
 	if (vc == LQ_VC_RESERVED)
 		t = LQ_PT_INITIAL; /* only meaningful as a version negotiation trigger */
 
-	if (t == LQ_PT_VN || t == LQ_PT_RETRY) {
-		/* only an answer to an Initial seen on this 4-tuple: unsolicited, or
-		 * sent to a server, it starts nothing */
-		lq_reject(st, LQ_R_BAD_TYPE);
-		return;
-	} else {
+	if (t != LQ_PT_VN && t != LQ_PT_RETRY) {
 		ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->src);
 		if (lq_is_server(ds)) {
 			client_is_src = 0; /* a known server: the client's first packet was missed */
@@ -888,6 +878,21 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 				client_is_src = 0; /* no better clue than the usual port order */
 		}
 	}
+	if (!(pkt->b0 & 0x40) && vc != LQ_VC_VN && client_is_src) {
+		/* RFC 9000 §17.2; RFC 9287 greasing needs a connection that
+		 * agreed. A server may grease from its first Initial on (the
+		 * client's transport parameters agreed, out of view). */
+		lq_reject(st, LQ_R_FIXED_BIT);
+		return;
+	}
+	if (!(pkt->b0 & 0x40) && vc != LQ_VC_VN)
+		flags = LQ_PF_GREASE;
+	if (t == LQ_PT_VN || t == LQ_PT_RETRY) {
+		/* only an answer to an Initial seen on this 4-tuple: unsolicited, or
+		 * sent to a server, it starts nothing */
+		lq_reject(st, LQ_R_BAD_TYPE);
+		return;
+	}
 	if (client_is_src && t == LQ_PT_INITIAL && pkt->ulen < 1200 && vc != LQ_VC_GQUIC) {
 		/* RFC 9000 §14.1: servers drop client Initials in small datagrams */
 		lq_reject(st, LQ_R_INITIAL_TOO_SMALL);
@@ -895,7 +900,9 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 	}
 	if (t != LQ_PT_INITIAL && t != LQ_PT_0RTT && lq_long_rebind(st))
 		return;
-	lq_new_conn(st, client_is_src, LQ_PS_HANDSHAKE, 0, LQ_E_NEW_CONN);
+	if (flags)
+		st->res->flags |= LQ_RF_FIXED_CLEAR;
+	lq_new_conn(st, client_is_src, LQ_PS_HANDSHAKE, flags, LQ_E_NEW_CONN);
 }
 
 /* A short header with nothing to link it: remembered as pending (and as a

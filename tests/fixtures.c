@@ -681,13 +681,13 @@ static void preferred_address(struct fx *f)
 
 /* One direction in view: the server's packets only. Its first flight
  * (Initial and Handshake in one datagram, from the lower port) tells it is
- * the server. A path the server seems to open links by no anchor: only
- * clients open paths (RFC 9000 §9), so the client's packets are out of
- * view, and the connection may have begun out of view too — here a second
- * connection whose server greased the fixed bit from its first Initial on. */
+ * the server, greased fixed bit or not (RFC 9287: the client agreed, out of
+ * view). A path the server seems to open links by no anchor: only clients
+ * open paths (RFC 9000 §9), so the client's packets are out of view, and
+ * the connection may have begun out of view too. */
 static void one_direction_server(struct fx *f)
 {
-	struct conn a, b;
+	struct conn a, b, x;
 	struct want w;
 	size_t n;
 
@@ -699,17 +699,25 @@ static void one_direction_server(struct fx *f)
 	w.dir = LQ_S2C + 1;
 	s2c(f, &a, 900, w);
 	s2c(f, &a, 1300, w);
+	x = a; /* probe-sized, to a new port, an ID never seen: not a's */
+	x.cli.port = 50244;
+	x.ccid = pkt_cid(8, 4403);
+	s2c(f, &x, 1300, P());
+	s2c(f, &x, 1300, P());
+	s2c(f, &a, 60, w);
 	b = a;
 	b.cli.port = 50144;
 	b.ccid = pkt_cid(8, 4401);
 	b.scid = pkt_cid(8, 4402);
 	n = quic_long(f->pl, 0, V1, &b.ccid, &b.scid, 0, 120, 0);
 	n += quic_long(f->pl + n, 2, V1, &b.ccid, &b.scid, (size_t)-1, 1100, 0);
-	send(f, "server Initial+Handshake, fixed bit greased", &b.srv, &b.cli, n, NULL,
-	     NQ(LQ_V_NOT_QUIC));
-	s2c(f, &b, 1300, P()); /* probe-sized, to a new port: not a's */
-	s2c(f, &b, 1300, P());
-	s2c(f, &a, 60, w);
+	w = QE(1, LQ_E_NEW_CONN);
+	w.dir = LQ_S2C + 1;
+	w.flags = LQ_RF_FIXED_CLEAR;
+	send(f, "server Initial+Handshake, fixed bit greased", &b.srv, &b.cli, n, NULL, w);
+	w = Q(1);
+	w.dir = LQ_S2C + 1;
+	s2c(f, &b, 300, w);
 }
 
 /* One direction in view (asymmetric routing): the client's packets only.
