@@ -45,6 +45,21 @@ enum {
 	{ "guard-rate", required_argument, NULL, LQ_OPT_GUARD_RATE },          \
 	{ "guard-conn-rate", required_argument, NULL, LQ_OPT_GUARD_CONN_RATE }
 
+/* The help text of the tracking options, for a tool whose descriptions
+ * start at column 24 + strlen(PAD) (PAD: a string literal of spaces). */
+#define LQ_TRACKING_HELP(PAD)                                                         \
+	"Tracking:\n"                                                                  \
+	"  -t, --idle-timeout=S  " PAD "seconds after which an unused path, pending flow or\n" \
+	"                        " PAD "anchor is dead (default 60)\n"                   \
+	"      --max-paths=N     " PAD "connections_map entries (default 262144)\n"      \
+	"      --max-cids=N      " PAD "dcids_map entries (default 524288)\n"            \
+	"      --max-servers=N   " PAD "dest_map entries (default 65536)\n"              \
+	"      --max-clients=N   " PAD "sip_map entries (default 262144)\n"              \
+	"      --max-pending=N   " PAD "potential_quic entries (default 65536)\n"        \
+	"      --accept-versions=LIST  versions accepted (hex, v1, v2, v2draft; comma-\n"   \
+	"                        " PAD "separated); others are not QUIC (garbage towards a\n" \
+	"                        " PAD "known server). Default: every known one\n"
+
 /* Option c (a getopt_long value) with argument arg, if it is one of the
  * above: 0 taken, -1 bad value (one line printed), 1 not one of them. */
 int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *cfg,
