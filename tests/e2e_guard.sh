@@ -181,25 +181,6 @@ mkdir -p "$WORK/htdocs"
 
 # --- pieces --------------------------------------------------------------------------
 
-_listening() { ip netns exec "$1" ss -Hlun 2>/dev/null | grep -q -- "$2 "; }
-
-start_server() { # TAG ADDR PORT
-	local tag=$1 addr=$2 port=$3
-	ip netns exec "$LQ_NS_S" timeout $LIFETIME gtlsserver --no-quic-dump --no-http-dump -q \
-		-d "$WORK/htdocs" "$addr" "$port" "$WORK/key.pem" "$WORK/cert.pem" \
-		>"$WORK/server-$tag.log" 2>&1 &
-	PIDS+=($!)
-	case $addr in *:*) addr="[$addr]" ;; esac
-	wait_for 5 "gtlsserver $tag" _listening "$LQ_NS_S" "$addr:$port"
-}
-
-url() { # ADDR PORT SIZE
-	case $1 in
-	*:*) echo "https://[$1]:$2/$3" ;;
-	*) echo "https://$1:$2/$3" ;;
-	esac
-}
-
 # client_bg TAG ADDR PORT SIZE [gtlsclient options]: a transfer in the background.
 CLIENTS=()
 client_bg() {
@@ -254,9 +235,9 @@ if ! wait_for 30 linkquic-live grep -qs "monitor on" "$WORK/guard.err"; then
 fi
 log "$(grep -m1 "monitor on" "$WORK/guard.err")"
 
-start_server v4 "$LQ_S4" $PORT || fail "server v4"
-start_server v6 "$LQ_S6" $PORT || fail "server v6"
-start_server mig "$LQ_S4" $MIG_PORT || fail "server mig"
+start_server v4 "$LQ_S4" $PORT -q || fail "server v4"
+start_server v6 "$LQ_S6" $PORT -q || fail "server v6"
+start_server mig "$LQ_S4" $MIG_PORT -q || fail "server mig"
 
 # --- traffic ---------------------------------------------------------------------------
 

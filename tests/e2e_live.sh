@@ -175,26 +175,6 @@ PY
 
 udp_client() { ip netns exec "$LQ_NS_C" timeout 20 python3 "$WORK/udp.py" "$@"; }
 
-_listening() { ip netns exec "$1" ss -Hlun 2>/dev/null | grep -q -- "$2 "; }
-
-start_server() { # TAG ADDR PORT [options]
-	local tag=$1 addr=$2 port=$3
-	shift 3
-	ip netns exec "$LQ_NS_S" timeout $LIFETIME gtlsserver --no-quic-dump --no-http-dump \
-		-d "$WORK/htdocs" "$@" "$addr" "$port" "$WORK/key.pem" "$WORK/cert.pem" \
-		>"$WORK/server-$tag.log" 2>&1 &
-	PIDS+=($!)
-	case $addr in *:*) addr="[$addr]" ;; esac
-	wait_for 5 "gtlsserver $tag" _listening "$LQ_NS_S" "$addr:$port"
-}
-
-url() { # ADDR PORT SIZE
-	case $1 in
-	*:*) echo "https://[$1]:$2/$3" ;;
-	*) echo "https://$1:$2/$3" ;;
-	esac
-}
-
 CLI_PID=
 client_bg() { # TAG [gtlsclient options and arguments]
 	local tag=$1

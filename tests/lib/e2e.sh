@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # tests/lib/e2e.sh - the harness the end-to-end tests share: a work
-# directory, a teardown that always runs, a watchdog, and log/fail/wait_for.
+# directory, a teardown that always runs, a watchdog, log/fail/wait_for,
+# and the ngtcp2 server of the server namespace (start_server, url).
 #
 #     . tests/lib/netns.sh
 #     . tests/lib/e2e.sh
@@ -61,4 +62,30 @@ wait_for() {
 	done
 	log "timed out after ${secs}s waiting for $what"
 	return 1
+}
+
+# Is a UDP socket bound to ADDR:PORT in namespace NS? (_listening NS ADDR:PORT)
+_listening() { ip netns exec "$1" ss -Hlun 2>/dev/null | grep -q -- "$2 "; }
+
+# start_server TAG ADDR PORT [gtlsserver options]: a gtlsserver in $LQ_NS_S
+# serving $WORK/htdocs with $WORK/key.pem and cert.pem, logging to
+# $WORK/server-TAG.log, living at most $LIFETIME seconds; returns once it
+# listens.
+start_server() {
+	local tag=$1 addr=$2 port=$3
+	shift 3
+	ip netns exec "$LQ_NS_S" timeout "$LIFETIME" gtlsserver --no-quic-dump --no-http-dump \
+		-d "$WORK/htdocs" "$@" "$addr" "$port" "$WORK/key.pem" "$WORK/cert.pem" \
+		>"$WORK/server-$tag.log" 2>&1 &
+	PIDS+=($!)
+	case $addr in *:*) addr="[$addr]" ;; esac
+	wait_for 5 "gtlsserver $tag" _listening "$LQ_NS_S" "$addr:$port"
+}
+
+# url ADDR PORT PATH: the https URL of PATH at ADDR:PORT (IPv6 in brackets).
+url() {
+	case $1 in
+	*:*) echo "https://[$1]:$2/$3" ;;
+	*) echo "https://$1:$2/$3" ;;
+	esac
 }
