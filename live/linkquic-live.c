@@ -614,15 +614,8 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 			fputs(usage, stdout);
 			return -1;
 		case ':':
-			fprintf(stderr, TOOL ": %s: needs a value (see --help)\n", argv[optind - 1]);
-			return 1;
 		default:
-			if (optopt)
-				fprintf(stderr, TOOL ": -%c: unknown option (see --help)\n", optopt);
-			else
-				fprintf(stderr, TOOL ": %s: unknown option (see --help)\n",
-					argv[optind - 1]);
-			return 1;
+			return lq_opt_bad(TOOL, c, argv);
 		}
 	}
 	if (o->endpoint < 0) {

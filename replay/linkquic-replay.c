@@ -150,15 +150,8 @@ int main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		case ':':
-			fprintf(stderr, TOOL ": %s: needs a value (see --help)\n", argv[optind - 1]);
-			return 1;
 		default:
-			if (optopt)
-				fprintf(stderr, TOOL ": -%c: unknown option (see --help)\n", optopt);
-			else
-				fprintf(stderr, TOOL ": %s: unknown option (see --help)\n",
-					argv[optind - 1]);
-			return 1;
+			return lq_opt_bad(TOOL, c, argv);
 		}
 	}
 	if (optind >= argc) {

@@ -170,3 +170,14 @@ int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *
 		return 1;
 	}
 }
+
+int lq_opt_bad(const char *tool, int c, char *const *argv)
+{
+	if (c == ':')
+		fprintf(stderr, "%s: %s: needs a value (see --help)\n", tool, argv[optind - 1]);
+	else if (optopt)
+		fprintf(stderr, "%s: -%c: unknown option (see --help)\n", tool, optopt);
+	else
+		fprintf(stderr, "%s: %s: unknown option (see --help)\n", tool, argv[optind - 1]);
+	return 1;
+}

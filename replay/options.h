@@ -65,6 +65,10 @@ enum {
 int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *cfg,
 		    struct lq_map_sizes *sizes);
 
+/* getopt_long returned c, ':' (a value missing) or '?' (an unknown
+ * option): prints one line naming the option. Returns 1. */
+int lq_opt_bad(const char *tool, int c, char *const *argv);
+
 int lq_opt_u32(const char *tool, const char *opt, const char *s, uint32_t min, uint32_t max,
 	       uint32_t *out);
 /* "RATE" or "RATE:BURST", per second: a GCRA interval and tolerance in ns. */

@@ -10,13 +10,8 @@
 # Exit: 0 every case passed, 1 a case failed, 2 usage.
 set -u
 
-[ $# -eq 1 ] || { echo "usage: $0 BIN" >&2; exit 2; }
-BIN=$1
-case $BIN in
-    */*) BIN=$(cd "$(dirname "$BIN")" 2>/dev/null && pwd)/$(basename "$BIN") ;;
-    *) BIN=$(command -v "$BIN") ;;
-esac
-[ -x "$BIN" ] || { echo "errors: '$1' is not an executable" >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bin.sh"
+lq_bin errors "$@"
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 export TZ=UTC LC_ALL=C
 

@@ -12,13 +12,8 @@
 # Exit: 0 all agree, 1 a DIFFER or a failed run, 2 usage, 77 not root (skip).
 set -u
 
-[ $# -eq 1 ] || { echo "usage: $0 BIN" >&2; exit 2; }
-BIN=$1
-case $BIN in
-    */*) BIN=$(cd "$(dirname "$BIN")" 2>/dev/null && pwd)/$(basename "$BIN") ;;
-    *) BIN=$(command -v "$BIN") ;;
-esac
-[ -x "$BIN" ] || { echo "parity: '$1' is not an executable" >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bin.sh"
+lq_bin parity "$@"
 if [ "$(id -u)" != 0 ]; then
     echo "parity: skipped: needs root (bpf_prog_test_run)"
     exit 77

@@ -10,13 +10,8 @@
 # Exit: 0 all good, 1 a capture failed, 2 usage, 77 the public captures are absent (skip).
 set -u
 
-[ $# -eq 1 ] || { echo "usage: $0 BIN" >&2; exit 2; }
-BIN=$1
-case $BIN in
-    */*) BIN=$(cd "$(dirname "$BIN")" 2>/dev/null && pwd)/$(basename "$BIN") ;;
-    *) BIN=$(command -v "$BIN") ;;
-esac
-[ -x "$BIN" ] || { echo "sweep: '$1' is not an executable" >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bin.sh"
+lq_bin sweep "$@"
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 
 . tests/lib/shared.sh

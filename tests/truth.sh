@@ -10,13 +10,8 @@
 # quoted in the README). Exit: 0 no problem, 1 any problem, 2 usage.
 set -u
 
-[ $# -eq 1 ] || { echo "usage: $0 BIN" >&2; exit 2; }
-BIN=$1
-case $BIN in
-    */*) BIN=$(cd "$(dirname "$BIN")" 2>/dev/null && pwd)/$(basename "$BIN") ;;
-    *) BIN=$(command -v "$BIN") ;;
-esac
-[ -x "$BIN" ] || { echo "truth: '$1' is not an executable" >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bin.sh"
+lq_bin truth "$@"
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 command -v python3 >/dev/null || { echo "truth: python3 is needed for tests/check_truth.py" >&2; exit 2; }
 

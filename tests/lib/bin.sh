@@ -1,0 +1,20 @@
+# shellcheck shell=bash
+# tests/lib/bin.sh - the start of the tests that take the tool to run as
+# their one argument:
+#
+#     . "$(dirname "${BASH_SOURCE[0]}")/lib/bin.sh"
+#     lq_bin NAME "$@"
+#
+# checks there is one argument, sets BIN to it as an absolute path (a bare
+# name is looked up in PATH), and exits 2 with one line when it is no
+# executable. NAME prefixes the error line.
+lq_bin() {
+	local name=$1
+	shift
+	[ $# -eq 1 ] || { echo "usage: $0 BIN" >&2; exit 2; }
+	case $1 in
+	*/*) BIN=$(cd "$(dirname "$1")" 2>/dev/null && pwd)/$(basename "$1") ;;
+	*) BIN=$(command -v "$1") ;;
+	esac
+	[ -x "$BIN" ] || { echo "$name: '$1' is not an executable" >&2; exit 2; }
+}
