@@ -27,6 +27,11 @@
 #define TOOL "linkquic-live"
 #define LIVE_MAX_IFACES 32
 #define LIVE_MAX_ATT (2 * LIVE_MAX_IFACES)
+/* The table on exit from the records is bounded, since a monitor may run
+ * for ever: ~300 bytes a connection, 256 paths each (spoofed probes can
+ * add paths to a connection). Past that it comes from the maps. */
+#define LIVE_TABLE_MAX 1000000
+#define LIVE_TABLE_PATHS 256
 
 /* Exit status when the session ran but records were lost. */
 #define LIVE_EXIT_LOST 3
@@ -66,6 +71,10 @@ static const char usage[] =
 	"                            most 1536)\n"
 	"  -d, --duration=SECONDS    stop by itself after SECONDS\n"
 	"  -q, --quiet               no connection table or summary\n"
+	"      --table-max=N         connections the table on exit keeps from the records\n"
+	"                            (default 1000000, and 256 paths each; past that the\n"
+	"                            table is the maps' live entries, as when records\n"
+	"                            were lost)\n"
 	LQ_TRACKING_HELP("    ")
 	"Guard (a monitor drops nothing unless asked to):\n"
 	"      --guard               drop garbage (see --guard-drop) and apply the rates:\n"
@@ -112,6 +121,7 @@ struct live_opts {
 	const char *write;
 	uint32_t snaplen;
 	uint32_t duration;
+	uint32_t table_max;
 	int quiet;
 	int verbose;
 	struct lq_config cfg;
@@ -308,7 +318,12 @@ static uint64_t finish(struct live *L)
 	have_maps = read_maps(L, &maps) == 0;
 	if (!have_maps)
 		L->failed = 1;
-	from_records = L->ct && !c.lost;
+	from_records = L->ct && !c.lost && !lq_conntab_incomplete(L->ct);
+	if (L->ct && lq_conntab_incomplete(L->ct) && !o->quiet)
+		fprintf(stderr,
+			TOOL ": the table is the maps' live entries: over %" PRIu32
+			" connections, or %d paths of one, were reported (--table-max)\n",
+			o->table_max, LIVE_TABLE_PATHS);
 	if (!o->quiet) {
 		if (from_records)
 			lq_conntab_print(f, L->ct);
@@ -488,6 +503,7 @@ enum {
 	OPT_HOOK = LQ_OPT__TOOL,
 	OPT_XDP_MODE,
 	OPT_TC_ATTACH,
+	OPT_TABLE_MAX,
 };
 
 static int parse_args(int argc, char **argv, struct live_opts *o)
@@ -505,6 +521,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "table-max", required_argument, NULL, OPT_TABLE_MAX },
 		LQ_TRACKING_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -516,6 +533,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 	o->endpoint = -1;
 	o->format = LQ_FMT_TABLE;
 	o->snaplen = LQ_SNAP_MAX;
+	o->table_max = LIVE_TABLE_MAX;
 	lq_config_default(&o->cfg);
 	lq_map_sizes_default(&o->sizes);
 
@@ -607,6 +625,10 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		case 'q':
 			o->quiet = 1;
 			break;
+		case OPT_TABLE_MAX:
+			if (lq_opt_u32(TOOL, "--table-max", optarg, 1, 100000000, &o->table_max))
+				return 1;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -684,6 +706,8 @@ int main(int argc, char **argv)
 		fputs(TOOL ": out of memory\n", stderr);
 		goto cleanup;
 	}
+	if (L.ct)
+		lq_conntab_limit(L.ct, o.table_max, LIVE_TABLE_PATHS);
 	if (lq_kernel_open(&L.k, &ko))
 		goto cleanup;
 	loaded = 1;

@@ -26,6 +26,8 @@ struct lq_conntab {
 	uint32_t n, cap;
 	uint32_t *slots; /* open addressing: index + 1, 0 empty */
 	uint32_t nslots;
+	uint32_t max_conns, max_paths; /* 0: no bound */
+	int incomplete;
 };
 
 struct lq_conntab *lq_conntab_new(void)
@@ -44,6 +46,17 @@ void lq_conntab_free(struct lq_conntab *t)
 	free(t->conns);
 	free(t->slots);
 	free(t);
+}
+
+void lq_conntab_limit(struct lq_conntab *t, uint32_t max_conns, uint32_t max_paths)
+{
+	t->max_conns = max_conns;
+	t->max_paths = max_paths;
+}
+
+int lq_conntab_incomplete(const struct lq_conntab *t)
+{
+	return t && t->incomplete;
 }
 
 unsigned long lq_conntab_count(const struct lq_conntab *t)
@@ -74,7 +87,9 @@ static int grow(struct lq_conntab *t)
 	return 0;
 }
 
-static struct ct_conn *find(struct lq_conntab *t, uint64_t conn)
+/* The connection's entry, made if new; NULL with *full set when it is new
+ * and the table holds max_conns already, NULL alone when out of memory. */
+static struct ct_conn *find(struct lq_conntab *t, uint64_t conn, int *full)
 {
 	uint32_t s;
 
@@ -83,6 +98,10 @@ static struct ct_conn *find(struct lq_conntab *t, uint64_t conn)
 	for (s = slot_of(conn, t->nslots); t->slots[s]; s = (s + 1) & (t->nslots - 1))
 		if (t->conns[t->slots[s] - 1].conn == conn)
 			return &t->conns[t->slots[s] - 1];
+	if (t->max_conns && t->n >= t->max_conns) {
+		*full = 1;
+		return NULL;
+	}
 	if (t->n == t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 256;
 		struct ct_conn *c = realloc(t->conns, cap * sizeof(*c));
@@ -104,13 +123,15 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 	struct ct_conn *c;
 	struct ct_path *p = NULL;
 	uint32_t i;
-	int d;
+	int d, full = 0;
 
 	if (!r->conn || r->dir > LQ_S2C)
 		return 0;
-	c = find(t, r->conn);
-	if (!c)
-		return -1;
+	c = find(t, r->conn, &full);
+	if (!c) {
+		t->incomplete |= full;
+		return full ? 0 : -1;
+	}
 	d = r->dir;
 	client = d == LQ_C2S ? &r->src : &r->dst;
 	server = d == LQ_C2S ? &r->dst : &r->src;
@@ -120,6 +141,10 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 			p = &c->paths[i];
 			break;
 		}
+	}
+	if (!p && t->max_paths && c->npaths >= t->max_paths) {
+		t->incomplete = 1;
+		return 0;
 	}
 	if (!p) {
 		if (c->npaths == c->cap) {

@@ -9,6 +9,7 @@
 #ifndef LQ_CONNTAB_H
 #define LQ_CONNTAB_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "../parser/lq_types.h"
@@ -17,6 +18,12 @@ struct lq_conntab;
 
 struct lq_conntab *lq_conntab_new(void);
 void lq_conntab_free(struct lq_conntab *t);
+/* Bounds the table (0: no bound): a record of a connection past the
+ * max_conns-th, or of a path past its connection's max_paths-th, is left
+ * out, and the table is then incomplete. For a monitor that runs for ever. */
+void lq_conntab_limit(struct lq_conntab *t, uint32_t max_conns, uint32_t max_paths);
+/* Some record was left out by the bounds. */
+int lq_conntab_incomplete(const struct lq_conntab *t);
 /* Counts a record; records without a connection label are ignored. */
 int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r);
 unsigned long lq_conntab_count(const struct lq_conntab *t);

@@ -181,6 +181,7 @@ expect_error "maps negative" "--maps|'-1'" "$LIVE" --middlebox e0 --maps -1
 expect_error "snaplen too big" "--snaplen|1536" "$LIVE" --middlebox e0 -w "$TMP/x.pcapng" -s 9000
 expect_error "snaplen without write" "--snaplen|--write" "$LIVE" --middlebox e0 -s 100
 expect_error "max-paths too small" "--max-paths" "$LIVE" --middlebox e0 --max-paths 1
+expect_error "table-max zero" "--table-max|'0'" "$LIVE" --middlebox e0 --table-max 0
 
 # --- interfaces -----------------------------------------------------------------------
 expect_error "unknown interface" "lq-nope0|No such device" in_ns "$LIVE" --middlebox lq-nope0

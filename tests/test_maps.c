@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_maps.c - the emulated maps keep the kernel's semantics.
+ * test_maps.c - the emulated maps keep the kernel's semantics; the
+ * connection table from the records keeps its bounds.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "conntab.h"
 #include "emu_map.h"
 
 struct key {
@@ -162,6 +164,68 @@ static void deleted_value_stays_readable(void **state)
 	emu_map_free(&m);
 }
 
+/* A record of connection conn on the path from client port cport. */
+static struct lq_result rec(uint64_t conn, uint16_t cport, uint64_t ts)
+{
+	struct lq_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.conn = conn;
+	r.dir = LQ_C2S;
+	r.src.port = cport;
+	r.dst.port = 443;
+	r.ts = ts;
+	r.ip_len = 100;
+	return r;
+}
+
+static void conntab_keeps_its_bounds(void **state)
+{
+	struct lq_conntab *t = lq_conntab_new();
+	struct lq_result r;
+	uint16_t port;
+
+	(void)state;
+	assert_non_null(t);
+	lq_conntab_limit(t, 2, 3);
+	r = rec(1, 1000, 1);
+	assert_int_equal(lq_conntab_add(t, &r), 0);
+	r = rec(2, 2000, 2);
+	assert_int_equal(lq_conntab_add(t, &r), 0);
+	assert_false(lq_conntab_incomplete(t));
+	r = rec(2, 2000, 3); /* a known connection and path: counted */
+	assert_int_equal(lq_conntab_add(t, &r), 0);
+	assert_false(lq_conntab_incomplete(t));
+	r = rec(3, 3000, 4); /* a third connection: left out */
+	assert_int_equal(lq_conntab_add(t, &r), 0);
+	assert_true(lq_conntab_incomplete(t));
+	assert_int_equal(lq_conntab_count(t), 2);
+	lq_conntab_free(t);
+
+	t = lq_conntab_new();
+	assert_non_null(t);
+	lq_conntab_limit(t, 2, 3);
+	for (port = 1; port <= 3; port++) { /* three paths of one connection */
+		r = rec(7, port, port);
+		assert_int_equal(lq_conntab_add(t, &r), 0);
+	}
+	assert_false(lq_conntab_incomplete(t));
+	r = rec(7, 4, 4); /* a fourth: left out */
+	assert_int_equal(lq_conntab_add(t, &r), 0);
+	assert_true(lq_conntab_incomplete(t));
+	lq_conntab_free(t);
+
+	t = lq_conntab_new(); /* no bound: everything counted */
+	assert_non_null(t);
+	for (port = 1; port <= 600; port++) {
+		r = rec(port, port, port);
+		assert_int_equal(lq_conntab_add(t, &r), 0);
+	}
+	assert_false(lq_conntab_incomplete(t));
+	assert_int_equal(lq_conntab_count(t), 600);
+	lq_conntab_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +235,7 @@ int main(void)
 		cmocka_unit_test(full_lru_evicts_unused),
 		cmocka_unit_test(iteration_sees_every_entry),
 		cmocka_unit_test(deleted_value_stays_readable),
+		cmocka_unit_test(conntab_keeps_its_bounds),
 	};
 
 	return cmocka_run_group_tests_name("emulated maps", tests, NULL, NULL);
