@@ -757,9 +757,11 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 		*cur = *dcid; /* first packet this way on a new path */
 		pv->flags &= (lq_u8)~unset;
 		lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
-		if (dir == LQ_S2C) /* the server answers where the client went */
+		if (pv->flags & LQ_PF_UNCONFIRMED) { /* the server answers where the client went */
+			pv->flags &= (lq_u8)~LQ_PF_UNCONFIRMED;
 			lq_touch_dest(st, pv->conn, &pkt->src, LQ_NULL,
 				      lq_lens(pv->dcid[LQ_C2S].len, dcid->len));
+		}
 	} else if (!lq_cid_eq(dcid, cur)) {
 		if (pv->state == LQ_PS_PROBING &&
 		    (pv->flags & (dir == LQ_C2S ? LQ_PF_DCID_S2C_UNSET : LQ_PF_DCID_C2S_UNSET))) {
@@ -959,6 +961,8 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	v->dcid[dir & 1] = *dcid;
 	v->dcid[(dir & 1) ^ 1].len = other_len > LQ_CID_MAX ? 0 : other_len;
 	v->flags = dir == LQ_C2S ? LQ_PF_DCID_S2C_UNSET : LQ_PF_DCID_C2S_UNSET;
+	if (dir == LQ_C2S && !st->w->server_ok)
+		v->flags |= LQ_PF_UNCONFIRMED;
 	v->state = LQ_PS_ESTABLISHED;
 	if (probing) {
 		v->state = LQ_PS_PROBING;
@@ -975,7 +979,7 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 		lq_anchors_touch(st, conn, &pkt->dst.ip, &pkt->src, lens);
 	else if (st->w->server_ok)
 		lq_anchors_touch(st, conn, &pkt->src.ip, &pkt->dst, lens);
-	else /* an unconfirmed server: its first answer here confirms it */
+	else /* LQ_PF_UNCONFIRMED: the server's first answer confirms it */
 		lq_touch_sips(st, conn, &pkt->src.ip, &pkt->dst, lens);
 	st->res->conn = conn;
 	st->res->verdict = LQ_V_QUIC;

@@ -95,8 +95,8 @@ enum lq_path_state {
 /* lq_path_val.flags */
 #define LQ_PF_GQUIC 0x01	 /* legacy Google QUIC public header (<= Q043) */
 #define LQ_PF_SHARED 0x02	 /* a second connection was seen on this 4-tuple */
-/* 0x04: free (was: probing path opened by the server side; only clients
- * open paths, RFC 9000 §9) */
+#define LQ_PF_UNCONFIRMED 0x04 /* opened by the client towards a server not
+				* confirmed yet: its first answer here confirms it */
 #define LQ_PF_GREASE 0x08	 /* fixed bit seen cleared (RFC 9287 greasing) */
 #define LQ_PF_DCID_C2S_UNSET 0x10 /* dcid[LQ_C2S] not seen yet on this path */
 #define LQ_PF_DCID_S2C_UNSET 0x20 /* dcid[LQ_S2C] not seen yet on this path */
