@@ -591,17 +591,8 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 			}
 			break;
 		case 'f':
-			if (!strcmp(optarg, "table"))
-				o->format = LQ_FMT_TABLE;
-			else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
-				o->format = LQ_FMT_JSONL;
-			else if (!strcmp(optarg, "csv"))
-				o->format = LQ_FMT_CSV;
-			else {
-				fprintf(stderr, TOOL ": --format: '%s' is not table, jsonl or csv\n",
-					optarg);
+			if (lq_opt_format(TOOL, optarg, &o->format))
 				return 1;
-			}
 			break;
 		case 'e':
 			o->events_only = 1;

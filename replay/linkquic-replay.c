@@ -113,17 +113,8 @@ int main(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "table"))
-				o.format = LQ_FMT_TABLE;
-			else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
-				o.format = LQ_FMT_JSONL;
-			else if (!strcmp(optarg, "csv"))
-				o.format = LQ_FMT_CSV;
-			else {
-				fprintf(stderr, TOOL ": --format: '%s' is not table, jsonl or csv\n",
-					optarg);
+			if (lq_opt_format(TOOL, optarg, &o.format))
 				return 1;
-			}
 			break;
 		case 'e':
 			o.events_only = 1;

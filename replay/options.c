@@ -181,3 +181,18 @@ int lq_opt_bad(const char *tool, int c, char *const *argv)
 		fprintf(stderr, "%s: %s: unknown option (see --help)\n", tool, argv[optind - 1]);
 	return 1;
 }
+
+int lq_opt_format(const char *tool, const char *s, enum lq_format *out)
+{
+	if (!strcmp(s, "table"))
+		*out = LQ_FMT_TABLE;
+	else if (!strcmp(s, "jsonl") || !strcmp(s, "json"))
+		*out = LQ_FMT_JSONL;
+	else if (!strcmp(s, "csv"))
+		*out = LQ_FMT_CSV;
+	else {
+		fprintf(stderr, "%s: --format: '%s' is not table, jsonl or csv\n", tool, s);
+		return -1;
+	}
+	return 0;
+}

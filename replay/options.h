@@ -12,6 +12,7 @@
 
 #include "../parser/lq_types.h"
 #include "classify.h"
+#include "output.h"
 
 /* The tracking and guard options both tools take: their getopt_long
  * values (a tool's own long options start at LQ_OPT__TOOL), the table
@@ -68,6 +69,9 @@ int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *
 /* getopt_long returned c, ':' (a value missing) or '?' (an unknown
  * option): prints one line naming the option. Returns 1. */
 int lq_opt_bad(const char *tool, int c, char *const *argv);
+
+/* --format: table, jsonl (or json), csv. */
+int lq_opt_format(const char *tool, const char *s, enum lq_format *out);
 
 int lq_opt_u32(const char *tool, const char *opt, const char *s, uint32_t min, uint32_t max,
 	       uint32_t *out);
