@@ -68,14 +68,9 @@
 # none here.)
 set -u -o pipefail
 
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
-BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "e2e_guard: no directory '$1'" >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bin.sh"
+lq_live_bin e2e_guard "$@"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-LIVE=
-for f in "$BUILD/live/linkquic-live" "$BUILD/linkquic-live"; do
-	[ -x "$f" ] && { LIVE=$f; break; }
-done
-[ -n "$LIVE" ] || { echo "e2e_guard: no linkquic-live in '$BUILD' (build it first)" >&2; exit 2; }
 
 if [ "$(id -u)" != 0 ]; then
 	echo "e2e_guard: skipped: needs root (network namespaces, BPF)"

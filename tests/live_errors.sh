@@ -18,13 +18,8 @@
 
 set -u
 
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
-BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "live_errors: no directory '$1'" >&2; exit 2; }
-LIVE=
-for f in "$BUILD/live/linkquic-live" "$BUILD/linkquic-live"; do
-	[ -x "$f" ] && { LIVE=$f; break; }
-done
-[ -n "$LIVE" ] || { echo "live_errors: no linkquic-live in '$BUILD'" >&2; exit 2; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib/bin.sh"
+lq_live_bin live_errors "$@"
 if [ "$(id -u)" != 0 ]; then
 	echo "live_errors: skipped: needs root (network namespaces, BPF)"
 	exit 77

@@ -7,7 +7,8 @@
 #
 # checks there is one argument, sets BIN to it as an absolute path (a bare
 # name is looked up in PATH), and exits 2 with one line when it is no
-# executable. NAME prefixes the error line.
+# executable. NAME prefixes the error line. The tests of linkquic-live take
+# the build directory instead: lq_live_bin NAME "$@" sets BUILD and LIVE.
 lq_bin() {
 	local name=$1
 	shift
@@ -17,4 +18,16 @@ lq_bin() {
 	*) BIN=$(command -v "$1") ;;
 	esac
 	[ -x "$BIN" ] || { echo "$name: '$1' is not an executable" >&2; exit 2; }
+}
+
+lq_live_bin() {
+	local name=$1 f
+	shift
+	[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+	BUILD=$(cd "$1" 2>/dev/null && pwd) || { echo "$name: no directory '$1'" >&2; exit 2; }
+	LIVE=
+	for f in "$BUILD/live/linkquic-live" "$BUILD/linkquic-live"; do
+		[ -x "$f" ] && { LIVE=$f; break; }
+	done
+	[ -n "$LIVE" ] || { echo "$name: no linkquic-live in '$BUILD' (build it first)" >&2; exit 2; }
 }
