@@ -14,7 +14,8 @@
 #include <time.h>
 
 #include "classify.h"
-#include "replay.h"
+#include "capture.h"
+#include "output.h"
 
 static const char usage[] =
 	"Usage: linkquic-mapstat [OPTIONS] FILE\n"

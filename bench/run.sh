@@ -433,7 +433,7 @@ report() { # text or md
 		printf 'process start and map set-up. RSS/conn: (peak RSS - a tiny run with the smallest maps) / N;\n'
 		printf 'below ~10k connections it is within the noise of page-granular RSS. State: map\n'
 		printf 'entries x (key + value); emulated: slots (16-byte header, 8-byte alignment) and\n'
-		printf 'bucket arrays as replay/emu_map.c stores them.\n\n'
+		printf 'bucket arrays as lib/emu_map.c stores them.\n\n'
 		printf '| connections | frames | MB | floor ns/frame (CPU) | replay ns/frame (CPU) | replay ns/frame (wall) | peak RSS MB | RSS/conn | state/conn | emulated/conn | tracked |\n'
 		printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 		awk '!/^#/ { printf "| %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %d | %d | %d | %d |\n", $1, $2, $3 / 1e6, $4, $6, $7, $8 / 1024, $9, $10, $11, $12 }' "$TMP/scaling.dat"

@@ -298,7 +298,7 @@ def fail(msg):
 def gcra_params(spec):
     rate, _, burst = spec.partition(":")
     rate, burst = int(rate), int(burst or rate)
-    interval = 10**9 // rate  # as the tools compute them (replay/options.c)
+    interval = 10**9 // rate  # as the tools compute them (lib/options.c)
     return rate, burst, interval, (burst - 1) * interval
 
 def gcra(state, key, now, p):

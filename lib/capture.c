@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "linklayer.h"
-#include "replay.h"
+#include "capture.h"
 
 int capture_open(struct capture *cap, const char *file, const char *filter)
 {
