@@ -173,7 +173,7 @@ enum {
 	FT_CLOSE = 0x1c,
 };
 
-int lq_frames_walk(const uint8_t *p, size_t n, struct lq_crypto_stream *s,
+int lq_frames_walk(const uint8_t *p, size_t n, unsigned crypto_type, struct lq_crypto_stream *s,
 		   struct lq_frames_seen *seen)
 {
 	struct lq_cur c = lq_cur(p, n);
@@ -183,6 +183,10 @@ int lq_frames_walk(const uint8_t *p, size_t n, struct lq_crypto_stream *s,
 	while (c.n && !c.bad) {
 		uint64_t type = lq_cur_varint(&c), off, len, count;
 
+		if (type == crypto_type)
+			type = FT_CRYPTO;
+		else if (type == FT_CRYPTO)
+			type = 0x100; /* not a CRYPTO frame in this version */
 		switch (type) {
 		case FT_PADDING:
 			seen->padding_bytes++;

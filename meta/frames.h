@@ -61,9 +61,10 @@ struct lq_frames_seen {
 
 /*
  * Walks the frames of an Initial's plaintext, feeding CRYPTO data to s.
+ * crypto_type: 0x06, or 0x08 for Google's T05x and Q050.
  * Returns what lq_crypto_add last returned (1 complete, 0, -1 gave up).
  */
-int lq_frames_walk(const uint8_t *p, size_t n, struct lq_crypto_stream *s,
+int lq_frames_walk(const uint8_t *p, size_t n, unsigned crypto_type, struct lq_crypto_stream *s,
 		   struct lq_frames_seen *seen);
 
 #endif

@@ -103,6 +103,7 @@ int lq_initial_version_info(uint32_t version, struct lq_initial_version *v)
 	memset(v, 0, sizeof(*v));
 	v->version = version;
 	v->known = 1;
+	v->crypto_frame = 0x06;
 	switch (version) {
 	case 0x00000001:
 		v->name = "v1";
@@ -142,16 +143,19 @@ int lq_initial_version_info(uint32_t version, struct lq_initial_version *v)
 		return 1;
 	case 0x51303530:
 		v->name = "Q050";
+		v->crypto_frame = 0x08; /* Google's CRYPTO frame (as Chromium's T05x and Q050 send it) */
 		v->salt = salt_q050;
 		v->gquic = 1;
 		return 1;
 	case 0x54303530:
 		v->name = "T050";
+		v->crypto_frame = 0x08; /* Google's CRYPTO frame (as Chromium's T05x and Q050 send it) */
 		v->salt = salt_t050;
 		v->old_tp = 1;
 		return 1;
 	case 0x54303531:
 		v->name = "T051";
+		v->crypto_frame = 0x08; /* Google's CRYPTO frame (as Chromium's T05x and Q050 send it) */
 		v->salt = salt_t051;
 		return 1;
 	}
@@ -162,6 +166,23 @@ int lq_initial_version_info(uint32_t version, struct lq_initial_version *v)
 	v->known = 0;
 	v->name = "unknown";
 	return 0;
+}
+
+int lq_initial_reserved_candidates(uint32_t version, struct lq_initial_version *out, int max)
+{
+	static const uint32_t tries[] = {0x00000001, 0xff00001d};
+	int n = 0;
+
+	if ((version & 0x0f0f0f0f) != 0x0a0a0a0a)
+		return 0;
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]) && n < max; i++) {
+		lq_initial_version_info(tries[i], &out[n]);
+		out[n].version = version;
+		out[n].name = i ? "reserved(draft-29)" : "reserved(v1)";
+		out[n].retry_key = NULL; /* answered by VN, never by Retry */
+		n++;
+	}
+	return n;
 }
 
 enum lq_long_type lq_initial_long_type(const struct lq_initial_version *v, uint8_t b0)

@@ -27,6 +27,7 @@ struct lq_initial_version {
 	uint8_t old_tp;	     /* transport parameters with 16-bit ids and lengths
 			      * (drafts <= 27, RFC 9000 §18 came with draft-28) */
 	uint8_t gquic;	     /* Google QUIC: Q050 carries a CHLO, not TLS */
+	uint8_t crypto_frame; /* the CRYPTO frame's type: 0x06, Google's 0x08 */
 	const uint8_t *salt; /* 20 bytes */
 	const uint8_t *retry_key;   /* 16 bytes, RFC 9001 §5.8; NULL: no tag */
 	const uint8_t *retry_nonce; /* 12 bytes */
@@ -35,6 +36,12 @@ struct lq_initial_version {
 
 /* Fills *v for version; returns v->known. */
 int lq_initial_version_info(uint32_t version, struct lq_initial_version *v);
+
+/* A reserved version (0x?a?a?a?a, RFC 9000 §15) forces Version Negotiation;
+ * its Initial may be protected as any version's. The candidates to try (v1,
+ * draft-29), at most max; the tag tells which one it was. Returns the count,
+ * 0 for a version that is not reserved. */
+int lq_initial_reserved_candidates(uint32_t version, struct lq_initial_version *out, int max);
 
 /* Long header packet types, whatever the version numbers them. */
 enum lq_long_type { LQ_LT_INITIAL, LQ_LT_0RTT, LQ_LT_HANDSHAKE, LQ_LT_RETRY };

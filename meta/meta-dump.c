@@ -140,8 +140,8 @@ static void print_conn(FILE *f, struct conn *c)
 
 	lq_meta_finish(&c->meta);
 	i = lq_meta_info(&c->meta);
-	if (!i->nversions && i->client_reason != LQ_MR_UNSUPPORTED)
-		return; /* no QUIC long header ever: not a QUIC connection we can tell */
+	if (!i->initials[0] && !i->initials[1] && i->client_reason != LQ_MR_UNSUPPORTED)
+		return; /* no Initial of a version we know: nothing to say about it */
 	fputs("{\"file\":", f);
 	json_str(f, (const uint8_t *)file_name, strlen(file_name));
 	fputs(",\"client\":", f);
@@ -192,6 +192,14 @@ static void print_conn(FILE *f, struct conn *c)
 		fprintf(f, "\"%s\"", i->ja4s);
 	else
 		fputs("null", f);
+	fputs(",\"exts\":[", f);
+	for (unsigned k = 0; i->has_ch && k < i->ch.nexts; k++)
+		fprintf(f, "%s\"0x%04x\"", k ? "," : "", i->ch.exts[k]);
+	fputs("]", f);
+	fputs(",\"sh_exts\":[", f);
+	for (unsigned k = 0; i->has_sh && k < i->sh.nexts; k++)
+		fprintf(f, "%s\"0x%04x\"", k ? "," : "", i->sh.exts[k]);
+	fputs("]", f);
 	fputs(",\"tls_cipher\":", f);
 	if (i->has_sh)
 		fprintf(f, "\"0x%04x\"", i->sh.cipher);

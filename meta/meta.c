@@ -159,11 +159,19 @@ static void initial(struct lq_meta *m, int dir, const struct lq_initial_version 
 			set_cid(&i->original_dcid, dcid, dcid_len);
 			set_cid(&i->client_scid, scid, scid_len);
 			start_keys(m, v, dcid, dcid_len, 1);
-		} else if (v->version != m->ver.version && i->vn_seen &&
-			   i->client_reason != LQ_MR_OK) {
-			/* a new attempt after Version Negotiation (RFC 9000 §6.2) */
+		} else if (v->version != m->ver.version && i->vn_seen && !m->vn_restarted) {
+			/* A new attempt after Version Negotiation (RFC 9000 §6.2): keys
+			 * from its DCID, and its hellos are the ones that count. */
+			m->vn_restarted = 1;
 			set_cid(&i->client_scid, scid, scid_len);
 			start_keys(m, v, dcid, dcid_len, 1);
+			i->has_ch = i->has_sh = 0;
+			memset(&i->ch, 0, sizeof(i->ch));
+			memset(&i->sh, 0, sizeof(i->sh));
+			i->ja4[0] = i->ja4s[0] = 0;
+			i->iscid_match = -1;
+			i->client_reason = i->server_reason = LQ_MR_PENDING;
+			i->hello_version = 0;
 		}
 	} else if (!i->server_scid.len && !i->server_version) {
 		i->server_version = v->version;
@@ -191,7 +199,9 @@ static void initial(struct lq_meta *m, int dir, const struct lq_initial_version 
 		m->largest_pn[dir] = o.pn;
 	m->have_pn[dir] = 1;
 
-	r = lq_frames_walk(o.plain, o.plain_len, s, &seen);
+	r = lq_frames_walk(o.plain, o.plain_len, v->crypto_frame, s, &seen);
+	if (seen.crypto_frames)
+		m->crypto_seen[dir] = 1;
 	if (seen.close) {
 		i->close_seen = 1;
 		i->close_error = seen.close_error;
@@ -262,6 +272,34 @@ static void rtt(struct lq_meta *m, int dir, int64_t ts, int long_header)
 	}
 }
 
+/* Which candidate protects a reserved version's client Initial: the one
+ * whose tag checks (then *v is it). Non-zero when none does. */
+static int reserved_version(struct lq_meta *m, int dir, struct lq_initial_version *v,
+			    const struct lq_initial_version *cand, int ncand, const uint8_t *pkt,
+			    size_t pkt_len, size_t pn_off, const uint8_t *dcid, size_t dcil)
+{
+	struct lq_initial_keys ck, sk;
+	struct lq_opened o;
+
+	if (m->have_keys && m->ver.version == v->version) {
+		*v = m->ver; /* found with an earlier Initial */
+		return 0;
+	}
+	if (dir != LQ_META_C2S || m->info.version)
+		return -1;
+	for (int j = 0; j < ncand; j++) {
+		if (lq_initial_derive(&cand[j], dcid, dcil, &ck, &sk))
+			continue;
+		if (lq_initial_open(&ck, pkt, pkt_len, pn_off, 0, 0, plain, &o) == LQ_OPEN_OK) {
+			*v = cand[j];
+			return 0;
+		}
+	}
+	m->info.initials[dir]++;
+	m->info.initials_failed[dir]++;
+	return -1;
+}
+
 /* Google QUIC before Q046 has a public header with a version flag
  * (0x01) and an 8-byte connection ID (0x08): version at byte 9. */
 static int gquic_public_header(const uint8_t *p, size_t n)
@@ -284,6 +322,8 @@ static void datagram(struct lq_meta *m, int dir, int64_t ts, const uint8_t *p, s
 		uint32_t version;
 		enum lq_long_type t;
 		uint64_t length;
+		struct lq_initial_version cand[2];
+		int ncand = 0;
 
 		if (!(b0 & 0x80)) { /* short header: nothing more in this datagram */
 			if (first) {
@@ -303,13 +343,30 @@ static void datagram(struct lq_meta *m, int dir, int64_t ts, const uint8_t *p, s
 				i->vn_seen = 1;
 			return;
 		}
-		note_version(i, version);
-		if (!lq_initial_version_info(version, &v)) {
-			/* reserved versions (0x?a?a?a?a) only draw a VN; others we cannot open */
-			if ((version & 0x0f0f0f0f) != 0x0a0a0a0a && dir == LQ_META_C2S)
+		if (!lq_initial_version_info(version, &v) &&
+		    (ncand = lq_initial_reserved_candidates(version, cand, 2)) > 0) {
+			v = cand[0]; /* the invariant layout; which protection, the tag tells */
+		} else if (!v.known) {
+			/* RFC 8999 §5.1: any version's long header has CIDs of at most
+			 * 255 bytes; a client's first ones have the fixed bit and at most
+			 * 20 (RFC 9000 §17.2). Reserved versions (0x?a?a?a?a) only draw a
+			 * VN; other versions we cannot open. */
+			size_t d = lq_cur_u8(&c), s2;
+			int google = (version >> 16) == 0x5130 || (version >> 16) == 0x5430; /* Q0, T0 */
+
+			lq_cur_take(&c, d);
+			s2 = lq_cur_u8(&c);
+			if (!(b0 & 0x40) || (!google && (c.bad || d > LQ_CID_MAX || s2 > LQ_CID_MAX)))
+				return;
+			note_version(i, version);
+			/* Versions of QUIC's families that we cannot open: Google's, the
+			 * IETF drafts before header protection, mvfst's others. */
+			if (dir == LQ_META_C2S && (google || (version >> 8) == 0xff0000 ||
+						   (version >> 12) == 0xfaceb))
 				m->unsupported = 1;
 			return;
 		}
+		note_version(i, version);
 		if (v.nibble_cids) { /* drafts <= 21: DCIL and SCIL in one byte, 0 or 3..18 */
 			unsigned b = lq_cur_u8(&c);
 			dcil = (b >> 4) ? (b >> 4) + 3 : 0;
@@ -337,6 +394,9 @@ static void datagram(struct lq_meta *m, int dir, int64_t ts, const uint8_t *p, s
 			return; /* a Length past the datagram: nothing after it can be found */
 		pn_off = (size_t)(c.p - (p + off));
 		pkt_len = pn_off + (size_t)length;
+		if (t == LQ_LT_INITIAL && ncand &&
+		    reserved_version(m, dir, &v, cand, ncand, p + off, pkt_len, pn_off, dcid, dcil))
+			t = LQ_LT_0RTT; /* opened by none of them: nothing to learn from it */
 		if (t == LQ_LT_INITIAL)
 			initial(m, dir, &v, p + off, pkt_len, pn_off, dcid, dcil, scid, scil);
 		off += pkt_len;
@@ -357,6 +417,8 @@ static void settle(struct lq_meta *m)
 				     ? LQ_MR_UNSUPPORTED : LQ_MR_NO_INITIAL;
 		else if (!i->initials_opened[d])
 			*r = LQ_MR_DECRYPT_FAILED;
+		else if (!m->crypto_seen[d])
+			*r = LQ_MR_NO_CRYPTO;
 		else
 			*r = LQ_MR_CRYPTO_GAP;
 		lq_crypto_free(&m->stream[d]);

@@ -110,7 +110,9 @@ struct lq_meta {
 	uint8_t have_pn[2];
 	uint8_t have_keys, have_alt;
 	uint8_t unsupported;		     /* a version we cannot open was sent */
+	uint8_t crypto_seen[2];		     /* a CRYPTO frame came each way */
 	uint8_t done, finished;
+	uint8_t vn_restarted;		     /* the attempt after VN has begun */
 	uint8_t answered;		     /* the server's first answer was seen */
 	int64_t t_client_initial, t_answer;
 	uint32_t fed;

@@ -12,6 +12,7 @@
 	X(NO_INITIAL, "not_initial_seen") /* no Initial of that side was seen */     \
 	X(UNSUPPORTED, "unsupported_version") /* gQUIC Q043/Q046, unknown versions */ \
 	X(DECRYPT_FAILED, "decrypt_failed")   /* Initials seen, none authenticated */ \
+	X(NO_CRYPTO, "no_crypto")	  /* Initials opened, none with CRYPTO data */ \
 	X(CRYPTO_GAP, "crypto_gap")	  /* the stream never filled from offset 0 */ \
 	X(CRYPTO_CONFLICT, "crypto_conflict") /* overlapping CRYPTO data disagreed */ \
 	X(OVER_BOUND, "over_bound")	  /* the hello is larger than the limit */   \

@@ -208,7 +208,7 @@ static int alpn_ext(struct lq_cur e, struct lq_client_hello *ch)
 		}
 		if (ch->nalpn < LQ_ALPN_MAX && used + len <= LQ_ALPN_BYTES) {
 			memcpy(ch->alpn + used, proto, len);
-			ch->alpn_off[ch->nalpn] = (uint8_t)used;
+			ch->alpn_off[ch->nalpn] = (uint16_t)used;
 			ch->alpn_len[ch->nalpn] = (uint8_t)len;
 			ch->nalpn++;
 			used += len;

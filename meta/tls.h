@@ -21,8 +21,8 @@
 #define LQ_TLS_MAX_SIGALGS 64
 #define LQ_TLS_MAX_VERSIONS 16
 #define LQ_TLS_MAX_GROUPS 32
-#define LQ_ALPN_MAX 8	     /* protocols kept */
-#define LQ_ALPN_BYTES 128    /* their bytes, all together */
+#define LQ_ALPN_MAX 32	     /* protocols kept */
+#define LQ_ALPN_BYTES 512    /* their bytes, all together */
 #define LQ_SNI_MAX 255
 #define LQ_TP_MAX_IDS 64
 
@@ -89,9 +89,9 @@ struct lq_client_hello {
 	uint8_t sni_len;	   /* 0 when none or over LQ_SNI_MAX */
 	char sni[LQ_SNI_MAX + 1];  /* the host_name's bytes, NUL after */
 	uint8_t has_alpn;
-	uint8_t nalpn, total_alpn;
+	uint8_t nalpn, total_alpn;	   /* kept, sent (nalpn < total_alpn: cut) */
 	uint8_t alpn_len[LQ_ALPN_MAX];
-	uint8_t alpn_off[LQ_ALPN_MAX];
+	uint16_t alpn_off[LQ_ALPN_MAX];
 	uint8_t alpn[LQ_ALPN_BYTES];
 	uint8_t first_alpn_len;	   /* the first protocol, for JA4, even if long */
 	uint8_t first_alpn_first, first_alpn_last;
