@@ -58,7 +58,7 @@ static const char usage[] =
 	"                        period, so all are alive at once\n"
 	"      --per-client=N    mean connections per client address (default 8)\n"
 	"      --src=DIR         the real captures (default pcaps/ngtcp2)\n"
-	"      --map-sizes       print key, value and emulated slot sizes of the five\n"
+	"      --map-sizes       print key, value and emulated slot sizes of the\n"
 	"                        maps (what a tracked entry costs) and exit\n"
 	"  -q, --quiet           no summary on stderr\n"
 	"  -h, --help            this text\n"
@@ -669,7 +669,7 @@ static int load_file(struct gen *g, struct source_file *sf)
 	/* a few connections a file: small maps (the defaults would cost more
 	 * to set up than the file to classify) */
 	lq_map_sizes_default(&sz);
-	sz.conns = sz.dcids = sz.dest = sz.sip = sz.pending = 4096;
+	sz.paths = sz.cids = sz.servers = sz.clients = sz.pending = 4096;
 	dir = calloc(sf->nframes + 1, sizeof(*dir));
 	nq = calloc(sf->nframes + 1, sizeof(*nq));
 	if (!dir || !nq || lq_maps_init(&maps, &sz)) {
@@ -1408,18 +1408,11 @@ static int parse_num(const char *opt, const char *s, double min, double max, dou
 	return 0;
 }
 
-/* struct lq_maps is one struct emu_map per map: walk it as an array, so a
- * map added to it is listed too. */
-#define LQ_NMAPS (sizeof(struct lq_maps) / sizeof(struct emu_map))
-_Static_assert(sizeof(struct lq_maps) % sizeof(struct emu_map) == 0,
-	       "struct lq_maps holds only struct emu_map members");
-
 static int print_map_sizes(void)
 {
 	struct lq_map_sizes sz;
 	struct lq_maps m;
-	const struct emu_map *all = (const struct emu_map *)&m;
-	size_t i;
+	unsigned i;
 
 	lq_map_sizes_default(&sz);
 	if (lq_maps_init(&m, &sz)) {
@@ -1427,9 +1420,11 @@ static int print_map_sizes(void)
 		return 1;
 	}
 	/* name, key bytes, value bytes, bytes per slot in the emulated map */
-	for (i = 0; i < LQ_NMAPS; i++)
-		printf("%s %u %u %u\n", all[i].name, all[i].key_size, all[i].value_size,
-		       all[i].stride);
+	for (i = 0; i < LQ_MAPID__COUNT; i++) {
+		const struct emu_map *e = lq_maps_at_c(&m, i);
+
+		printf("%s %u %u %u\n", e->name, e->key_size, e->value_size, e->stride);
+	}
 	lq_maps_free(&m);
 	return 0;
 }

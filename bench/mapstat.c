@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * linkquic-mapstat - runs a capture through the classifier (lqcore, the code
- * linkquic-replay runs) and reports what the five maps hold at the end:
+ * linkquic-replay runs) and reports what its maps hold at the end:
  * entries, key and value bytes, emulated slot bytes. This is the state the
  * tracker keeps per connection, apart from how the emulation stores it.
  */
@@ -15,46 +15,24 @@
 
 #include "classify.h"
 #include "capture.h"
+#include "options.h"
 #include "output.h"
 
 static const char usage[] =
 	"Usage: linkquic-mapstat [OPTIONS] FILE\n"
 	"Classifies every frame of FILE with emulated maps, as linkquic-replay -q does,\n"
-	"then prints one line per map (all of them: the five of the tracker and any other)\n"
+	"then prints one line per map (every map of parser/lq_vocab.h)\n"
 	"and a total:\n"
 	"  map NAME ENTRIES KEY_BYTES VALUE_BYTES SLOT_BYTES BUCKETS EVICTIONS\n"
 	"  conns N            distinct connection labels in connections_map\n"
 	"  frames N SECONDS   frames classified and the time the loop took\n"
 	"and then linkquic-replay's summary (verdicts, map counts, events).\n"
 	"\n"
-	"Options (as linkquic-replay):\n"
-	"      --max-paths=N --max-cids=N --max-servers=N --max-clients=N --max-pending=N\n"
+	"Options: linkquic-replay's tracking options (--max-paths=N, ..., see its --help)\n"
 	"  -h, --help            this text\n"
 	"\n"
 	"Example:\n"
 	"  linkquic-mapstat --max-paths 2000000 /tmp/bench.pcap\n";
-
-/* struct lq_maps is one struct emu_map per map: walk it as an array, so a
- * map added to it is reported too. */
-#define LQ_NMAPS (sizeof(struct lq_maps) / sizeof(struct emu_map))
-_Static_assert(sizeof(struct lq_maps) % sizeof(struct emu_map) == 0,
-	       "struct lq_maps holds only struct emu_map members");
-
-static int parse_u32(const char *opt, const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < 16 || v > (1u << 26)) {
-		fprintf(stderr, "linkquic-mapstat: %s: '%s' is not a number from 16 to %u\n", opt,
-			s, 1u << 26);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -85,11 +63,7 @@ static uint64_t count_labels(const struct emu_map *m)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "max-paths", required_argument, NULL, 1 },
-		{ "max-cids", required_argument, NULL, 2 },
-		{ "max-servers", required_argument, NULL, 3 },
-		{ "max-clients", required_argument, NULL, 4 },
-		{ "max-pending", required_argument, NULL, 5 },
+		LQ_TRACKING_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -100,7 +74,6 @@ int main(int argc, char **argv)
 	struct lq_stats st;
 	struct capture cap;
 	struct timespec t0, t1;
-	const struct emu_map *all = (const struct emu_map *)&maps;
 	const uint8_t *data;
 	uint32_t caplen;
 	uint64_t ts, frames = 0;
@@ -110,28 +83,15 @@ int main(int argc, char **argv)
 	lq_map_sizes_default(&sz);
 	lq_config_default(&cfg);
 	memset(&st, 0, sizeof(st));
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+		rc = lq_opt_tracking("linkquic-mapstat", c, optarg, &cfg, &sz);
+		if (rc < 0)
+			return 1;
+		if (rc == 2)
+			return 0;
+		if (rc == 0)
+			continue;
 		switch (c) {
-		case 1:
-			if (parse_u32("--max-paths", optarg, &sz.conns))
-				return 1;
-			break;
-		case 2:
-			if (parse_u32("--max-cids", optarg, &sz.dcids))
-				return 1;
-			break;
-		case 3:
-			if (parse_u32("--max-servers", optarg, &sz.dest))
-				return 1;
-			break;
-		case 4:
-			if (parse_u32("--max-clients", optarg, &sz.sip))
-				return 1;
-			break;
-		case 5:
-			if (parse_u32("--max-pending", optarg, &sz.pending))
-				return 1;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -167,11 +127,13 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc < 0)
 		fprintf(stderr, "linkquic-mapstat: %s\n", cap.err);
-	for (i = 0; i < LQ_NMAPS; i++)
-		printf("map %s %u %u %u %u %u %" PRIu64 "\n", all[i].name, all[i].count,
-		       all[i].key_size, all[i].value_size, all[i].stride, all[i].nbuckets,
-		       all[i].evictions);
-	printf("conns %" PRIu64 "\n", count_labels(&maps.conns));
+	for (i = 0; i < LQ_MAPID__COUNT; i++) {
+		const struct emu_map *m = lq_maps_at_c(&maps, (unsigned)i);
+
+		printf("map %s %u %u %u %u %u %" PRIu64 "\n", m->name, m->count, m->key_size,
+		       m->value_size, m->stride, m->nbuckets, m->evictions);
+	}
+	printf("conns %" PRIu64 "\n", count_labels(&maps.paths));
 	printf("frames %" PRIu64 " %.6f\n", frames,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	lq_print_summary(stdout, &st, &maps, -1);

@@ -31,50 +31,19 @@ const volatile __u64 lq_clock_step = 0;
 /* The harness's clock (replaying a capture through bpf_prog_test_run). */
 __u64 lq_clock_ns = 0;
 
-/* ---- the five maps (sizes set by the loader) ------------------------------- */
+/* ---- the tracker's maps (parser/lq_vocab.h; sizes set by the loader) ------- */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LQ_DEF_CONNS);
-	__type(key, struct lq_path_key);
-	__type(value, struct lq_path_val);
-} connections_map SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LQ_DEF_DCIDS);
-	__type(key, struct lq_cid);
-	__type(value, struct lq_cid_val);
-} dcids_map SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LQ_DEF_DESTS);
-	__type(key, struct lq_endpoint);
-	__type(value, struct lq_dest_val);
-} dest_map SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LQ_DEF_SIPS);
-	__type(key, struct lq_sip_key);
-	__type(value, struct lq_anchor);
-} sip_map SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LQ_DEF_PENDING);
-	__type(key, struct lq_path_key);
-	__type(value, struct lq_pending_val);
-} potential_quic SEC(".maps");
-
-/* The guard's per-source rate state (only with LQ_CF_GUARD). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, LQ_DEF_GUARD);
-	__type(key, struct lq_guard_key);
-	__type(value, struct lq_guard_val);
-} lq_guard SEC(".maps");
+/* Every one an LRU hash: the tracker keeps working for ever, and what goes
+ * first under pressure is what was used least. */
+#define LQ_BPF_MAP(m, kname, ktype, vtype, def, opt, desc)                                  \
+	struct {                                                                             \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                         \
+		__uint(max_entries, def);                                                    \
+		__type(key, ktype);                                                          \
+		__type(value, vtype);                                                        \
+	} kname SEC(".maps");
+LQ_MAP_LIST(LQ_BPF_MAP)
+#undef LQ_BPF_MAP
 
 /* ---- reporting --------------------------------------------------------------- */
 
@@ -157,11 +126,6 @@ static __always_inline __u64 lq_now(void)
 	if (lq_clock_step)
 		lq_clock_ns = t + lq_clock_step;
 	return t;
-}
-
-static __always_inline int lq_notable(const struct lq_result *r)
-{
-	return r->event != LQ_E_NONE || r->verdict == LQ_V_GARBAGE || r->verdict == LQ_V_PENDING;
 }
 
 /* Phase 2 of the classifier as a global function: the verifier checks it

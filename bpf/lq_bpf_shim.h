@@ -24,11 +24,15 @@ static __always_inline long lq_map_delete(void *map, const void *key)
 	return bpf_map_delete_elem(map, key);
 }
 
-#define LQ_MAP_CONNS (&connections_map)
-#define LQ_MAP_DCIDS (&dcids_map)
-#define LQ_MAP_DEST (&dest_map)
-#define LQ_MAP_SIP (&sip_map)
-#define LQ_MAP_PENDING (&potential_quic)
-#define LQ_MAP_GUARD (&lq_guard)
+/* LQ_MAP(member): the map the list in parser/lq_vocab.h names member, by
+ * its kernel name (an inline function folds to the map's address). */
+#define LQ_BPF_MAP_REF(m, kname, ktype, vtype, def, opt, desc)                              \
+	static __always_inline void *lq_map_ref_##m(void)                                    \
+	{                                                                                    \
+		return &kname;                                                               \
+	}
+LQ_MAP_LIST(LQ_BPF_MAP_REF)
+#undef LQ_BPF_MAP_REF
+#define LQ_MAP(member) lq_map_ref_##member()
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "classify.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static struct lq_maps *lq_cur;
@@ -24,46 +25,36 @@ static inline long lq_map_delete(void *map, const void *key)
 	return emu_map_delete(map, key);
 }
 
-#define LQ_MAP_CONNS (&lq_cur->conns)
-#define LQ_MAP_DCIDS (&lq_cur->dcids)
-#define LQ_MAP_DEST (&lq_cur->dest)
-#define LQ_MAP_SIP (&lq_cur->sip)
-#define LQ_MAP_PENDING (&lq_cur->pending)
-#define LQ_MAP_GUARD (&lq_cur->guard)
+#define LQ_MAP(member) (&lq_cur->member)
 
 #include "../parser/linkquic.h"
 
+#define LQ__MAP_INFO(m, kname, kt, vt, def, opt, desc)                                      \
+	{ #kname, opt, desc, sizeof(kt), sizeof(vt), def, offsetof(struct lq_maps, m),         \
+	  offsetof(struct lq_map_sizes, m) },
+const struct lq_map_info lq_map_infos[LQ_MAPID__COUNT] = { LQ_MAP_LIST(LQ__MAP_INFO) };
+#undef LQ__MAP_INFO
+
 void lq_map_sizes_default(struct lq_map_sizes *sz)
 {
-	sz->conns = LQ_DEF_CONNS;
-	sz->dcids = LQ_DEF_DCIDS;
-	sz->dest = LQ_DEF_DESTS;
-	sz->sip = LQ_DEF_SIPS;
-	sz->pending = LQ_DEF_PENDING;
-	sz->guard = LQ_DEF_GUARD;
+	unsigned i;
+
+	for (i = 0; i < LQ_MAPID__COUNT; i++)
+		*lq_sizes_at(sz, i) = lq_map_infos[i].def_entries;
 }
 
 int lq_maps_init(struct lq_maps *m, const struct lq_map_sizes *sz)
 {
-	int err;
+	const struct lq_map_info *mi;
+	unsigned i;
+	int err = 0;
 
-	err = emu_map_init(&m->conns, "connections_map", sizeof(struct lq_path_key),
-			   sizeof(struct lq_path_val), sz->conns, 1);
-	if (!err)
-		err = emu_map_init(&m->dcids, "dcids_map", sizeof(struct lq_cid),
-				   sizeof(struct lq_cid_val), sz->dcids, 1);
-	if (!err)
-		err = emu_map_init(&m->dest, "dest_map", sizeof(struct lq_endpoint),
-				   sizeof(struct lq_dest_val), sz->dest, 1);
-	if (!err)
-		err = emu_map_init(&m->sip, "sip_map", sizeof(struct lq_sip_key),
-				   sizeof(struct lq_anchor), sz->sip, 1);
-	if (!err)
-		err = emu_map_init(&m->pending, "potential_quic", sizeof(struct lq_path_key),
-				   sizeof(struct lq_pending_val), sz->pending, 1);
-	if (!err)
-		err = emu_map_init(&m->guard, "lq_guard", sizeof(struct lq_guard_key),
-				   sizeof(struct lq_guard_val), sz->guard, 1);
+	memset(m, 0, sizeof(*m));
+	for (i = 0; i < LQ_MAPID__COUNT && !err; i++) {
+		mi = &lq_map_infos[i];
+		err = emu_map_init(lq_maps_at(m, i), mi->name, mi->key_size, mi->value_size,
+				   *lq_sizes_at((struct lq_map_sizes *)sz, i), 1);
+	}
 	if (err)
 		lq_maps_free(m);
 	return err;
@@ -71,12 +62,18 @@ int lq_maps_init(struct lq_maps *m, const struct lq_map_sizes *sz)
 
 void lq_maps_free(struct lq_maps *m)
 {
-	emu_map_free(&m->conns);
-	emu_map_free(&m->dcids);
-	emu_map_free(&m->dest);
-	emu_map_free(&m->sip);
-	emu_map_free(&m->pending);
-	emu_map_free(&m->guard);
+	unsigned i;
+
+	for (i = 0; i < LQ_MAPID__COUNT; i++)
+		emu_map_free(lq_maps_at(m, i));
+}
+
+void lq_maps_clear(struct lq_maps *m)
+{
+	unsigned i;
+
+	for (i = 0; i < LQ_MAPID__COUNT; i++)
+		emu_map_clear(lq_maps_at(m, i));
 }
 
 uint8_t lq_classify(struct lq_maps *maps, const struct lq_config *cfg, uint64_t now_ns,

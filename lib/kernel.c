@@ -74,6 +74,12 @@ static int on_ringbuf(void *ctx, void *data, size_t size)
 
 static const char *lq_tool = "linkquic";
 
+/* The tracker's map with list id i (parser/lq_vocab.h), by its name. */
+static struct bpf_map *tracker_map(struct lq_kernel *k, unsigned i)
+{
+	return bpf_object__find_map_by_name(k->skel->obj, lq_map_infos[i].name);
+}
+
 /* The verifier's reason is the last line before its statistics. */
 static void log_reason(const char *log, char *out, size_t n)
 {
@@ -118,6 +124,7 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	static char log[16 << 20]; /* a refused 500k-instruction program logs a lot */
 	struct bpf_program *prog;
 	char reason[256];
+	unsigned i;
 	int err;
 
 	memset(k, 0, sizeof(k[0]));
@@ -138,12 +145,17 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	k->skel->rodata->lq_test_clock = o->test_clock ? 1 : 0;
 	k->skel->rodata->lq_clock_step = o->clock_step;
 	k->skel->rodata->lq_snaplen = o->snaplen > LQ_SNAP_MAX ? LQ_SNAP_MAX : o->snaplen;
-	bpf_map__set_max_entries(k->skel->maps.connections_map, o->sizes.conns);
-	bpf_map__set_max_entries(k->skel->maps.dcids_map, o->sizes.dcids);
-	bpf_map__set_max_entries(k->skel->maps.dest_map, o->sizes.dest);
-	bpf_map__set_max_entries(k->skel->maps.sip_map, o->sizes.sip);
-	bpf_map__set_max_entries(k->skel->maps.potential_quic, o->sizes.pending);
-	bpf_map__set_max_entries(k->skel->maps.lq_guard, o->sizes.guard);
+	for (i = 0; i < LQ_MAPID__COUNT; i++) {
+		struct bpf_map *m = tracker_map(k, i);
+
+		if (!m) {
+			fprintf(stderr, "%s: the BPF object has no map '%s'\n", lq_tool,
+				lq_map_infos[i].name);
+			lq_kernel_close(k);
+			return -ENOENT;
+		}
+		bpf_map__set_max_entries(m, *lq_sizes_at((struct lq_map_sizes *)&o->sizes, i));
+	}
 	bpf_object__for_each_program(prog, k->skel->obj)
 	{
 		bpf_program__set_log_buf(prog, log, sizeof(log));
@@ -308,36 +320,29 @@ static void clear_map(int fd)
 
 void lq_kernel_clear_maps(struct lq_kernel *k)
 {
-	clear_map(bpf_map__fd(k->skel->maps.connections_map));
-	clear_map(bpf_map__fd(k->skel->maps.dcids_map));
-	clear_map(bpf_map__fd(k->skel->maps.dest_map));
-	clear_map(bpf_map__fd(k->skel->maps.sip_map));
-	clear_map(bpf_map__fd(k->skel->maps.potential_quic));
-	clear_map(bpf_map__fd(k->skel->maps.lq_guard));
+	unsigned i;
+
+	for (i = 0; i < LQ_MAPID__COUNT; i++)
+		clear_map(bpf_map__fd(tracker_map(k, i)));
 }
 
 int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out)
 {
 	struct lq_map_sizes sz;
+	unsigned i;
 	int err;
 
-	sz.conns = bpf_map__max_entries(k->skel->maps.connections_map);
-	sz.dcids = bpf_map__max_entries(k->skel->maps.dcids_map);
-	sz.dest = bpf_map__max_entries(k->skel->maps.dest_map);
-	sz.sip = bpf_map__max_entries(k->skel->maps.sip_map);
-	sz.pending = bpf_map__max_entries(k->skel->maps.potential_quic);
-	sz.guard = bpf_map__max_entries(k->skel->maps.lq_guard);
+	for (i = 0; i < LQ_MAPID__COUNT; i++)
+		*lq_sizes_at(&sz, i) = bpf_map__max_entries(tracker_map(k, i));
 	err = lq_maps_init(out, &sz);
 	if (err)
 		return err;
-	if ((err = copy_map(bpf_map__fd(k->skel->maps.connections_map), &out->conns)) ||
-	    (err = copy_map(bpf_map__fd(k->skel->maps.dcids_map), &out->dcids)) ||
-	    (err = copy_map(bpf_map__fd(k->skel->maps.dest_map), &out->dest)) ||
-	    (err = copy_map(bpf_map__fd(k->skel->maps.sip_map), &out->sip)) ||
-	    (err = copy_map(bpf_map__fd(k->skel->maps.potential_quic), &out->pending)) ||
-	    (err = copy_map(bpf_map__fd(k->skel->maps.lq_guard), &out->guard))) {
-		lq_maps_free(out);
-		return err;
+	for (i = 0; i < LQ_MAPID__COUNT; i++) {
+		err = copy_map(bpf_map__fd(tracker_map(k, i)), lq_maps_at(out, i));
+		if (err) {
+			lq_maps_free(out);
+			return err;
+		}
 	}
 	return 0;
 }

@@ -71,13 +71,13 @@ int lq_kernel_test_run_fd(struct lq_kernel *k, int prog_fd, const uint8_t *frame
  * segment) in res and returns how many came, or -errno. */
 int lq_kernel_test_run_gso(struct lq_kernel *k, const uint8_t *frame, uint32_t len, uint64_t ts,
 			   uint32_t gso_segs, uint32_t gso_size, struct lq_result *res, int max);
-/* Deletes every entry of the five maps. */
+/* Deletes every entry of the tracker's maps. */
 void lq_kernel_clear_maps(struct lq_kernel *k);
 
 /* Delivers pending ring buffer records to on_record; returns how many. */
 int lq_kernel_poll(struct lq_kernel *k, int timeout_ms);
 
-/* Copies the five maps into emulated maps (initialised here with the same
+/* Copies the tracker's maps into emulated maps (initialised here with the same
  * sizes), so that printing and comparing work on one representation. */
 int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out);
 /* Sums the per-CPU counters. */

@@ -8,6 +8,7 @@
 
 #include "../parser/lq_packet.h"
 #include "output.h"
+#include "vocab.h"
 
 int lq_opt_u32(const char *tool, const char *opt, const char *s, uint32_t min, uint32_t max,
 	       uint32_t *out)
@@ -53,7 +54,6 @@ int lq_opt_rate(const char *tool, const char *opt, const char *s, uint64_t *inte
 int lq_opt_reasons(const char *tool, const char *opt, const char *s, uint32_t *mask)
 {
 	char buf[256], *tok, *save = NULL;
-	unsigned r;
 
 	if (!strcmp(s, "all")) {
 		*mask = LQ_GUARD_DROP_ALL;
@@ -70,10 +70,9 @@ int lq_opt_reasons(const char *tool, const char *opt, const char *s, uint32_t *m
 	strcpy(buf, s);
 	*mask = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (r = 1; r < LQ_R__COUNT; r++)
-			if (lq_reason_name(r) && !strcmp(tok, lq_reason_name(r)))
-				break;
-		if (r >= LQ_R__COUNT || !((1U << r) & LQ_GUARD_DROP_ALL)) {
+		int r = lq_word_find(LQ_LIST_REASON, tok);
+
+		if (r < 0 || !((1U << r) & LQ_GUARD_DROP_ALL)) {
 			fprintf(stderr, "%s: %s: '%s' is no garbage class (see --help)\n", tool, opt, tok);
 			return -1;
 		}
@@ -132,27 +131,21 @@ int lq_opt_versions(const char *tool, const char *opt, const char *s, struct lq_
 int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *cfg,
 		    struct lq_map_sizes *sizes)
 {
-	const uint32_t lo = 16, hi = 1u << 26;
+	char opt[48];
 	uint32_t v32;
 
+	if (c >= LQ_OPT_MAX_BASE && c < LQ_OPT_MAX_BASE + LQ_MAPID__COUNT) {
+		unsigned id = (unsigned)(c - LQ_OPT_MAX_BASE);
+
+		snprintf(opt, sizeof(opt), "--%s", lq_map_infos[id].option);
+		return lq_opt_u32(tool, opt, arg, 16, 1u << 26, lq_sizes_at(sizes, id)) ? -1 : 0;
+	}
 	switch (c) {
 	case 't':
 		if (lq_opt_u32(tool, "--idle-timeout", arg, 1, 86400, &v32))
 			return -1;
 		cfg->idle_ns = (uint64_t)v32 * 1000000000ULL;
 		return 0;
-	case LQ_OPT_MAX_PATHS:
-		return lq_opt_u32(tool, "--max-paths", arg, lo, hi, &sizes->conns) ? -1 : 0;
-	case LQ_OPT_MAX_CIDS:
-		return lq_opt_u32(tool, "--max-cids", arg, lo, hi, &sizes->dcids) ? -1 : 0;
-	case LQ_OPT_MAX_SERVERS:
-		return lq_opt_u32(tool, "--max-servers", arg, lo, hi, &sizes->dest) ? -1 : 0;
-	case LQ_OPT_MAX_CLIENTS:
-		return lq_opt_u32(tool, "--max-clients", arg, lo, hi, &sizes->sip) ? -1 : 0;
-	case LQ_OPT_MAX_PENDING:
-		return lq_opt_u32(tool, "--max-pending", arg, lo, hi, &sizes->pending) ? -1 : 0;
-	case LQ_OPT_MAX_GUARD:
-		return lq_opt_u32(tool, "--max-guard", arg, lo, hi, &sizes->guard) ? -1 : 0;
 	case LQ_OPT_ACCEPT:
 		return lq_opt_versions(tool, "--accept-versions", arg, cfg) ? -1 : 0;
 	case LQ_OPT_GUARD:
@@ -166,9 +159,83 @@ int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *
 	case LQ_OPT_GUARD_CONN_RATE:
 		return lq_opt_rate(tool, "--guard-conn-rate", arg, &cfg->conn_interval_ns,
 				   &cfg->conn_tolerance_ns) ? -1 : 0;
+	case LQ_OPT_VOCABULARY:
+		lq_print_vocabulary(stdout);
+		lq_print_record_fields(stdout, 1);
+		return 2;
 	default:
 		return 1;
 	}
+}
+
+void lq_opt_help_line(FILE *f, int col, const char *opt, const char *desc)
+{
+	const int width = 80;
+	int at = fprintf(f, "  %s", opt);
+	const char *p = desc;
+
+	if (at + 1 > col) {
+		fputc('\n', f);
+		at = 0;
+	}
+	while (*p) {
+		const char *brk = NULL, *q;
+		int room = width - col;
+
+		/* the longest run that fits, broken at a space or after a comma
+		 * (lists of names have no spaces), or one word that does not fit */
+		for (q = p; *q && q - p < room; q++)
+			if (*q == ' ' || (*q == ',' && q - p + 1 < room))
+				brk = *q == ',' ? q + 1 : q;
+		if (!*q)
+			brk = q;
+		if (!brk) {
+			brk = strpbrk(p, " ,");
+			brk = !brk ? p + strlen(p) : *brk == ',' ? brk + 1 : brk;
+		}
+		fprintf(f, "%*s%.*s\n", col - at, "", (int)(brk - p), p);
+		at = 0;
+		p = *brk == ' ' ? brk + 1 : brk;
+	}
+}
+
+void lq_opt_help_tracking(FILE *f, int col)
+{
+	char opt[64], desc[256];
+	unsigned i;
+
+	fputs("Tracking:\n", f);
+	lq_opt_help_line(f, col, "-t, --idle-timeout=S",
+			 "seconds after which an unused path, pending flow or anchor is dead "
+			 "(default 60)");
+	lq_opt_help_line(f, col, "    --accept-versions=LIST",
+			 "versions accepted (hex, v1, v2, v2draft; comma-separated); others are not "
+			 "QUIC (garbage towards a known server). Default: every known one");
+	for (i = 0; i < LQ_MAPID__COUNT; i++) {
+		snprintf(opt, sizeof(opt), "    --%s=N", lq_map_infos[i].option);
+		snprintf(desc, sizeof(desc), "%s entries (default %u): %s", lq_map_infos[i].name,
+			 lq_map_infos[i].def_entries, lq_map_infos[i].desc);
+		lq_opt_help_line(f, col, opt, desc);
+	}
+	lq_opt_help_line(f, col, "    --vocabulary",
+			 "print every verdict, reason, event, flag and map with what it means, "
+			 "and exit");
+}
+
+void lq_opt_help_guard(FILE *f, int col, const char *guard_what)
+{
+	char names[256], desc[384];
+
+	fputs("Guard (a monitor drops nothing unless asked to):\n", f);
+	lq_opt_help_line(f, col, "    --guard", guard_what);
+	snprintf(desc, sizeof(desc), "garbage classes to drop: all (default), none, or any of %s",
+		 lq_reason_names_with(LQ_RP_GARBAGE, names, sizeof(names)));
+	lq_opt_help_line(f, col, "    --guard-drop=LIST", desc);
+	lq_opt_help_line(f, col, "    --guard-rate=R[:B]",
+			 "long-header packets per second per source (IPv6: per /64), burst B "
+			 "(default R); off unless given");
+	lq_opt_help_line(f, col, "    --guard-conn-rate=R[:B]",
+			 "new connections per second per source");
 }
 
 int lq_opt_bad(const char *tool, int c, char *const *argv)

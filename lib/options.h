@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../parser/lq_types.h"
 #include "classify.h"
@@ -16,53 +17,43 @@
 
 /* The tracking and guard options both tools take: their getopt_long
  * values (a tool's own long options start at LQ_OPT__TOOL), the table
- * entries, and their parser. */
+ * entries, their help and their parser. One --max-* option per map of
+ * parser/lq_vocab.h. */
 enum {
-	LQ_OPT_MAX_PATHS = 256,
-	LQ_OPT_MAX_CIDS,
-	LQ_OPT_MAX_SERVERS,
-	LQ_OPT_MAX_CLIENTS,
-	LQ_OPT_MAX_PENDING,
-	LQ_OPT_MAX_GUARD,
-	LQ_OPT_ACCEPT,
+	LQ_OPT_MAX_BASE = 256, /* + enum lq_map_id: --max-paths, ... */
+	LQ_OPT_ACCEPT = LQ_OPT_MAX_BASE + LQ_MAPID__COUNT,
 	LQ_OPT_GUARD,
 	LQ_OPT_GUARD_DROP,
 	LQ_OPT_GUARD_RATE,
 	LQ_OPT_GUARD_CONN_RATE,
+	LQ_OPT_VOCABULARY,
 	LQ_OPT__TOOL,
 };
 
-#define LQ_TRACKING_LONGOPTS                                                   \
-	{ "idle-timeout", required_argument, NULL, 't' },                      \
-	{ "max-paths", required_argument, NULL, LQ_OPT_MAX_PATHS },            \
-	{ "max-cids", required_argument, NULL, LQ_OPT_MAX_CIDS },              \
-	{ "max-servers", required_argument, NULL, LQ_OPT_MAX_SERVERS },        \
-	{ "max-clients", required_argument, NULL, LQ_OPT_MAX_CLIENTS },        \
-	{ "max-pending", required_argument, NULL, LQ_OPT_MAX_PENDING },        \
-	{ "max-guard", required_argument, NULL, LQ_OPT_MAX_GUARD },            \
-	{ "accept-versions", required_argument, NULL, LQ_OPT_ACCEPT },         \
-	{ "guard", no_argument, NULL, LQ_OPT_GUARD },                          \
-	{ "guard-drop", required_argument, NULL, LQ_OPT_GUARD_DROP },          \
-	{ "guard-rate", required_argument, NULL, LQ_OPT_GUARD_RATE },          \
-	{ "guard-conn-rate", required_argument, NULL, LQ_OPT_GUARD_CONN_RATE }
+#define LQ__MAP_LONGOPT(m, kname, kt, vt, def, opt, desc)                                   \
+	{ opt, required_argument, NULL, LQ_OPT_MAX_BASE + LQ_MAPID_##m },
 
-/* The help text of the tracking options, for a tool whose descriptions
- * start at column 24 + strlen(PAD) (PAD: a string literal of spaces). */
-#define LQ_TRACKING_HELP(PAD)                                                         \
-	"Tracking:\n"                                                                  \
-	"  -t, --idle-timeout=S  " PAD "seconds after which an unused path, pending flow or\n" \
-	"                        " PAD "anchor is dead (default 60)\n"                   \
-	"      --max-paths=N     " PAD "connections_map entries (default 262144)\n"      \
-	"      --max-cids=N      " PAD "dcids_map entries (default 524288)\n"            \
-	"      --max-servers=N   " PAD "dest_map entries (default 65536)\n"              \
-	"      --max-clients=N   " PAD "sip_map entries (default 262144)\n"              \
-	"      --max-pending=N   " PAD "potential_quic entries (default 65536)\n"        \
-	"      --accept-versions=LIST  versions accepted (hex, v1, v2, v2draft; comma-\n"   \
-	"                        " PAD "separated); others are not QUIC (garbage towards a\n" \
-	"                        " PAD "known server). Default: every known one\n"
+#define LQ_TRACKING_LONGOPTS                                                                 \
+	{ "idle-timeout", required_argument, NULL, 't' },                                    \
+	LQ_MAP_LIST(LQ__MAP_LONGOPT)                                                         \
+	{ "accept-versions", required_argument, NULL, LQ_OPT_ACCEPT },                       \
+	{ "guard", no_argument, NULL, LQ_OPT_GUARD },                                        \
+	{ "guard-drop", required_argument, NULL, LQ_OPT_GUARD_DROP },                        \
+	{ "guard-rate", required_argument, NULL, LQ_OPT_GUARD_RATE },                        \
+	{ "guard-conn-rate", required_argument, NULL, LQ_OPT_GUARD_CONN_RATE },              \
+	{ "vocabulary", no_argument, NULL, LQ_OPT_VOCABULARY }
+
+/* The help of the options above, descriptions from column col. guard_what:
+ * what --guard does in this tool, one line. */
+void lq_opt_help_tracking(FILE *f, int col);
+void lq_opt_help_guard(FILE *f, int col, const char *guard_what);
+/* One help line: the option (with its two-space indent) and a description
+ * that wraps at 80 columns, continued at column col. */
+void lq_opt_help_line(FILE *f, int col, const char *opt, const char *desc);
 
 /* Option c (a getopt_long value) with argument arg, if it is one of the
- * above: 0 taken, -1 bad value (one line printed), 1 not one of them. */
+ * above: 0 taken, -1 bad value (one line printed), 1 not one of them, 2
+ * --vocabulary was printed (the tool exits 0). */
 int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *cfg,
 		    struct lq_map_sizes *sizes);
 

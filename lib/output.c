@@ -8,49 +8,28 @@
 #include <time.h>
 
 #include "../parser/lq_packet.h"
+#include "vocab.h"
 
 /* ---- names ------------------------------------------------------------------ */
 
-static const char *const verdict_names[LQ_V__COUNT] = {
-	"not_ip", "not_udp", "fragment", "truncated", "not_quic", "quic", "pending", "garbage",
-	"limited",
-};
-
-static const char *const reason_names[LQ_R__COUNT] = {
-	NULL,		   "initial_too_small", "unknown_version", "cid_too_long",
-	"length_overrun",  "bad_type",		"fixed_bit",	   "unknown_dcid",
-	"empty",	   "rate_limit",	"conn_rate",
-};
-
-static const char *const event_names[LQ_E__COUNT] = {
-	NULL,	     "new_conn",  "retry",     "version_negotiation", "cid_change",
-	"rebinding", "probing",	  "migration", "shared_path",
-};
-
-static const char *const type_names[LQ_PT__COUNT] = {
-	NULL, "initial", "0rtt", "handshake", "retry", "vn", "1rtt", "gquic",
-};
-
-static const char *const link_names[] = { "handshake", "cid", "client+server", "client", "server" };
-
 const char *lq_verdict_name(unsigned v)
 {
-	return v < LQ_V__COUNT ? verdict_names[v] : "?";
+	return lq_word_name(LQ_LIST_VERDICT, v);
 }
 
 const char *lq_reason_name(unsigned r)
 {
-	return r < LQ_R__COUNT ? reason_names[r] : "?";
+	return lq_word_name(LQ_LIST_REASON, r);
 }
 
 const char *lq_event_name(unsigned e)
 {
-	return e < LQ_E__COUNT ? event_names[e] : "?";
+	return lq_word_name(LQ_LIST_EVENT, e);
 }
 
 const char *lq_type_name(unsigned t)
 {
-	return t < LQ_PT__COUNT ? type_names[t] : "?";
+	return lq_word_name(LQ_LIST_PTYPE, t);
 }
 
 const char *lq_dir_name(unsigned d)
@@ -158,179 +137,299 @@ void lq_hexdump(FILE *f, const uint8_t *p, size_t n)
 
 /* ---- records ---------------------------------------------------------------- */
 
-static const char *const csv_fields_common =
-	"frame,ts,src,sport,dst,dport,verdict,reason,conn,dir,version,type,types,packets,"
-	"dcid,scid,event,len,udp_len,flags,action";
-
-void lq_print_record_header(FILE *f, enum lq_format fmt, int live)
+/* Joins the names of the bits set in mask from a word list with '+'. */
+static void fmt_bits(enum lq_list_id list, unsigned first, unsigned mask, char *buf, size_t n)
 {
-	if (fmt != LQ_FMT_CSV)
-		return;
-	fprintf(f, "%s%s\n", csv_fields_common, live ? ",iface,hook" : "");
-}
-
-static void fmt_types(uint8_t types, char *buf, size_t n)
-{
-	unsigned t;
-	size_t used = 0;
-
-	buf[0] = 0;
-	for (t = 1; t < LQ_PT__COUNT; t++) {
-		if (!(types & (1u << t)))
-			continue;
-		used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "+" : "", type_names[t]);
-		if (used >= n)
-			break;
-	}
-}
-
-static void fmt_flags(uint8_t flags, char *buf, size_t n)
-{
-	static const char *const names[] = { "fixed_clear", "cut", "probe_size", "coalesced",
-					     "gso_segment" };
+	const struct lq_wordlist *l = &lq_lists[list];
 	unsigned i;
 	size_t used = 0;
 
 	buf[0] = 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(flags & (1u << i)))
+	for (i = first; i < l->n; i++) {
+		if (!(mask & (1u << i)))
 			continue;
-		used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "+" : "", names[i]);
+		used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "+" : "",
+					 l->words[i].name);
 		if (used >= n)
 			break;
 	}
 }
 
-static const char *hook_name(unsigned h)
+/* A record being printed: the result and what its fields are made of. */
+struct rec_view {
+	const struct lq_rec_ctx *ctx;
+	const struct lq_result *r;
+	int quic;    /* QUIC-shaped: type, CIDs, version apply */
+	int has_ip;  /* addresses apply */
+	int has_udp; /* ports apply */
+};
+
+/* A field's value: none (JSON null, CSV empty), a string (quoted in JSON,
+ * possibly empty) or a number (as it is). */
+enum fv_kind { FV_NULL, FV_STR, FV_NUM };
+
+struct fv {
+	enum fv_kind kind;
+	const char *s; /* the text; often buf */
+	char buf[96];
+};
+
+static void fv_str(struct fv *v, const char *s)
 {
-	switch (h) {
-	case LQ_HOOK_XDP:
-		return "xdp";
-	case LQ_HOOK_TC_IN:
-		return "tc-ingress";
-	case LQ_HOOK_TC_OUT:
-		return "tc-egress";
-	default:
-		return "replay";
-	}
+	v->kind = s ? FV_STR : FV_NULL;
+	v->s = s;
 }
 
-/* A JSON string value or null. Our strings never need escaping except the
- * interface name, which Linux limits to printable characters without '/'. */
-static void json_str(FILE *f, const char *key, const char *v, int comma)
+/* a string, null when empty */
+static void fv_str_nonempty(struct fv *v, const char *s)
 {
-	if (v && *v)
-		fprintf(f, "%s\"%s\":\"%s\"", comma ? "," : "", key, v);
+	fv_str(v, s && *s ? s : NULL);
+}
+
+static void fv_num(struct fv *v, uint64_t x)
+{
+	snprintf(v->buf, sizeof(v->buf), "%" PRIu64, x);
+	v->kind = FV_NUM;
+	v->s = v->buf;
+}
+
+static void f_frame(const struct rec_view *w, struct fv *v)
+{
+	fv_num(v, w->ctx->frame);
+}
+
+static void f_ts(const struct rec_view *w, struct fv *v)
+{
+	snprintf(v->buf, sizeof(v->buf), "%" PRIu64 ".%09" PRIu64,
+		 (uint64_t)(w->r->ts / 1000000000u), (uint64_t)(w->r->ts % 1000000000u));
+	v->kind = FV_NUM;
+	v->s = v->buf;
+}
+
+static void f_src(const struct rec_view *w, struct fv *v)
+{
+	fv_str(v, w->has_ip ? lq_fmt_ip(&w->r->src.ip, v->buf, sizeof(v->buf)) : NULL);
+}
+
+static void f_sport(const struct rec_view *w, struct fv *v)
+{
+	if (w->has_udp)
+		fv_num(v, w->r->src.port);
 	else
-		fprintf(f, "%s\"%s\":null", comma ? "," : "", key);
+		fv_str(v, NULL);
 }
 
-static void csv_str(FILE *f, const char *v)
+static void f_dst(const struct rec_view *w, struct fv *v)
 {
-	fprintf(f, ",%s", v ? v : "");
+	fv_str(v, w->has_ip ? lq_fmt_ip(&w->r->dst.ip, v->buf, sizeof(v->buf)) : NULL);
+}
+
+static void f_dport(const struct rec_view *w, struct fv *v)
+{
+	if (w->has_udp)
+		fv_num(v, w->r->dst.port);
+	else
+		fv_str(v, NULL);
+}
+
+static void f_verdict(const struct rec_view *w, struct fv *v)
+{
+	fv_str(v, lq_verdict_name(w->r->verdict));
+}
+
+static void f_reason(const struct rec_view *w, struct fv *v)
+{
+	fv_str(v, lq_reason_name(w->r->reason));
+}
+
+static void f_conn(const struct rec_view *w, struct fv *v)
+{
+	snprintf(v->buf, sizeof(v->buf), "%016" PRIx64, w->r->conn);
+	fv_str(v, w->r->conn ? v->buf : NULL);
+}
+
+static void f_dir(const struct rec_view *w, struct fv *v)
+{
+	fv_str(v, w->quic ? lq_dir_name(w->r->dir) : NULL);
+}
+
+/* every long header's version, also one the parser does not know (a
+ * reserved one, or one refused as unknown_version); 0 is VN's */
+static void f_version(const struct rec_view *w, struct fv *v)
+{
+	const struct lq_result *r = w->r;
+
+	snprintf(v->buf, sizeof(v->buf), "0x%08x", r->version);
+	fv_str(v, w->quic && (r->version || (r->type != LQ_PT_1RTT && r->type != LQ_PT_NONE))
+			  ? v->buf
+			  : NULL);
+}
+
+static void f_type(const struct rec_view *w, struct fv *v)
+{
+	fv_str(v, w->quic ? lq_type_name(w->r->type) : NULL);
+}
+
+static void f_types(const struct rec_view *w, struct fv *v)
+{
+	v->buf[0] = 0;
+	if (w->quic)
+		fmt_bits(LQ_LIST_PTYPE, 1, w->r->types, v->buf, sizeof(v->buf));
+	fv_str_nonempty(v, v->buf);
+}
+
+static void f_packets(const struct rec_view *w, struct fv *v)
+{
+	fv_num(v, w->quic ? w->r->npackets : 0);
+}
+
+static void f_dcid(const struct rec_view *w, struct fv *v)
+{
+	const struct lq_result *r = w->r;
+
+	fv_str(v, w->quic && (r->dcid.len || r->type != LQ_PT_NONE)
+			  ? lq_fmt_cid(&r->dcid, v->buf, sizeof(v->buf))
+			  : NULL);
+}
+
+/* a short header (and gQUIC's public header) has no source ID */
+static void f_scid(const struct rec_view *w, struct fv *v)
+{
+	const struct lq_result *r = w->r;
+
+	fv_str(v, w->quic && r->type != LQ_PT_1RTT && r->type != LQ_PT_GQUIC && r->type != LQ_PT_NONE
+			  ? lq_fmt_cid(&r->scid, v->buf, sizeof(v->buf))
+			  : NULL);
+}
+
+static void f_event(const struct rec_view *w, struct fv *v)
+{
+	fv_str(v, lq_event_name(w->r->event));
+}
+
+static void f_len(const struct rec_view *w, struct fv *v)
+{
+	fv_num(v, w->r->ip_len);
+}
+
+static void f_udp_len(const struct rec_view *w, struct fv *v)
+{
+	fv_num(v, w->has_udp ? w->r->udp_len : 0);
+}
+
+static void f_flags(const struct rec_view *w, struct fv *v)
+{
+	fmt_bits(LQ_LIST_RFLAG, 0, w->r->flags, v->buf, sizeof(v->buf));
+	fv_str_nonempty(v, v->buf);
+}
+
+static void f_action(const struct rec_view *w, struct fv *v)
+{
+	fv_str(v, w->r->action == LQ_ACT_DROP ? "drop" : "pass");
+}
+
+/* Linux limits interface names to printable characters without '/', so no
+ * JSON string here needs escaping. */
+static void f_iface(const struct rec_view *w, struct fv *v)
+{
+	fv_str_nonempty(v, w->ctx->iface);
+}
+
+static void f_hook(const struct rec_view *w, struct fv *v)
+{
+	fv_str(v, lq_word_name(LQ_LIST_HOOK, w->r->hook));
+}
+
+/* The record's fields, in order: the one list JSON, CSV and the CSV header
+ * are written from (and the README's field table is checked against). */
+static const struct rec_field {
+	const char *name;
+	void (*get)(const struct rec_view *, struct fv *);
+	int live_only;
+	const char *desc;
+} rec_fields[] = {
+	{ "frame", f_frame, 0, "1-based index of the frame in the input" },
+	{ "ts", f_ts, 0, "capture time, seconds with nanoseconds" },
+	{ "src", f_src, 0, "source address" },
+	{ "sport", f_sport, 0, "source UDP port (null when not UDP)" },
+	{ "dst", f_dst, 0, "destination address" },
+	{ "dport", f_dport, 0, "destination UDP port (null when not UDP)" },
+	{ "verdict", f_verdict, 0, "what the frame is" },
+	{ "reason", f_reason, 0, "for garbage and limited: why" },
+	{ "conn", f_conn, 0, "connection label, 16 hex digits" },
+	{ "dir", f_dir, 0, "c2s or s2c" },
+	{ "version", f_version, 0, "every long header's version, 0x%08x" },
+	{ "type", f_type, 0, "first QUIC packet type of the datagram" },
+	{ "types", f_types, 0, "every packet type in the datagram, joined by +" },
+	{ "packets", f_packets, 0, "QUIC packets in the datagram" },
+	{ "dcid", f_dcid, 0, "destination connection ID, hex" },
+	{ "scid", f_scid, 0, "source connection ID, hex (long headers)" },
+	{ "event", f_event, 0, "what this frame changed" },
+	{ "len", f_len, 0, "IP total length" },
+	{ "udp_len", f_udp_len, 0, "UDP payload length" },
+	{ "flags", f_flags, 0, "record flags, joined by +" },
+	{ "action", f_action, 0, "pass, or drop when the guard drops it" },
+	{ "iface", f_iface, 1, "linkquic-live: the interface" },
+	{ "hook", f_hook, 1, "linkquic-live: xdp, tc-ingress or tc-egress" },
+};
+
+#define NFIELDS (sizeof(rec_fields) / sizeof(rec_fields[0]))
+
+void lq_print_record_fields(FILE *f, int live)
+{
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		if (live || !rec_fields[i].live_only)
+			fprintf(f, "%-8s %-20s %-20s %s\n", "field", rec_fields[i].name,
+				rec_fields[i].live_only ? "live" : "-", rec_fields[i].desc);
+}
+
+void lq_print_record_header(FILE *f, enum lq_format fmt, int live)
+{
+	size_t i;
+
+	if (fmt != LQ_FMT_CSV)
+		return;
+	for (i = 0; i < NFIELDS; i++)
+		if (live || !rec_fields[i].live_only)
+			fprintf(f, "%s%s", i ? "," : "", rec_fields[i].name);
+	fputc('\n', f);
 }
 
 void lq_print_record(FILE *f, enum lq_format fmt, const struct lq_rec_ctx *ctx,
 		     const struct lq_result *r)
 {
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], conn[20], ver[12], types[64];
-	char dcid[2 * LQ_CID_MAX + 1], scid[2 * LQ_CID_MAX + 1], flags[80];
-	int quic = r->verdict == LQ_V_QUIC || r->verdict == LQ_V_PENDING ||
-		   r->verdict == LQ_V_GARBAGE || r->verdict == LQ_V_LIMITED;
-	int has_ip = r->ip_ver != 0;
-	int has_udp = r->verdict >= LQ_V_NOT_QUIC;
-	const char *type = quic ? lq_type_name(r->type) : NULL;
+	struct rec_view w;
+	struct fv v;
+	size_t i;
 
-	src[0] = dst[0] = conn[0] = ver[0] = types[0] = dcid[0] = scid[0] = 0;
-	if (has_ip) {
-		lq_fmt_ip(&r->src.ip, src, sizeof(src));
-		lq_fmt_ip(&r->dst.ip, dst, sizeof(dst));
-	}
-	if (r->conn)
-		snprintf(conn, sizeof(conn), "%016" PRIx64, r->conn);
-	/* every long header's version, also one the parser does not know (a
-	 * reserved one, or one refused as unknown_version); 0 is VN's */
-	if (quic && (r->version || (r->type != LQ_PT_1RTT && r->type != LQ_PT_NONE)))
-		snprintf(ver, sizeof(ver), "0x%08x", r->version);
-	if (quic) {
-		fmt_types(r->types, types, sizeof(types));
-		lq_fmt_cid(&r->dcid, dcid, sizeof(dcid));
-		if (r->type != LQ_PT_1RTT && r->type != LQ_PT_GQUIC && r->type != LQ_PT_NONE)
-			lq_fmt_cid(&r->scid, scid, sizeof(scid));
-	}
-	fmt_flags(r->flags, flags, sizeof(flags));
-
-	if (fmt == LQ_FMT_JSONL) {
-		fprintf(f, "{\"frame\":%" PRIu64 ",\"ts\":%" PRIu64 ".%09" PRIu64, ctx->frame,
-			(uint64_t)(r->ts / 1000000000u), (uint64_t)(r->ts % 1000000000u));
-		json_str(f, "src", has_ip ? src : NULL, 1);
-		if (has_udp)
-			fprintf(f, ",\"sport\":%u", r->src.port);
-		else
-			fprintf(f, ",\"sport\":null");
-		json_str(f, "dst", has_ip ? dst : NULL, 1);
-		if (has_udp)
-			fprintf(f, ",\"dport\":%u", r->dst.port);
-		else
-			fprintf(f, ",\"dport\":null");
-		json_str(f, "verdict", lq_verdict_name(r->verdict), 1);
-		json_str(f, "reason", lq_reason_name(r->reason), 1);
-		json_str(f, "conn", conn, 1);
-		json_str(f, "dir", quic ? lq_dir_name(r->dir) : NULL, 1);
-		json_str(f, "version", ver, 1);
-		json_str(f, "type", type, 1);
-		json_str(f, "types", types, 1);
-		fprintf(f, ",\"packets\":%u", quic ? r->npackets : 0);
-		if (quic && (r->dcid.len || r->type != LQ_PT_NONE))
-			fprintf(f, ",\"dcid\":\"%s\"", dcid);
-		else
-			fprintf(f, ",\"dcid\":null");
-		if (quic && r->type != LQ_PT_1RTT && r->type != LQ_PT_GQUIC && r->type != LQ_PT_NONE)
-			fprintf(f, ",\"scid\":\"%s\"", scid);
-		else
-			fprintf(f, ",\"scid\":null");
-		json_str(f, "event", lq_event_name(r->event), 1);
-		fprintf(f, ",\"len\":%u,\"udp_len\":%u", r->ip_len, has_udp ? r->udp_len : 0);
-		json_str(f, "flags", flags, 1);
-		json_str(f, "action", r->action == LQ_ACT_DROP ? "drop" : "pass", 1);
-		if (ctx->iface) {
-			json_str(f, "iface", ctx->iface, 1);
-			json_str(f, "hook", hook_name(r->hook), 1);
+	if (fmt != LQ_FMT_JSONL && fmt != LQ_FMT_CSV)
+		return;
+	w.ctx = ctx;
+	w.r = r;
+	w.quic = r->verdict < LQ_V__COUNT && ((LQ_VERDICTS_QUIC >> r->verdict) & 1);
+	w.has_udp = r->verdict < LQ_V__COUNT && ((LQ_VERDICTS_UDP >> r->verdict) & 1);
+	w.has_ip = r->ip_ver != 0;
+	if (fmt == LQ_FMT_JSONL)
+		fputc('{', f);
+	for (i = 0; i < NFIELDS; i++) {
+		if (rec_fields[i].live_only && !ctx->iface)
+			continue;
+		rec_fields[i].get(&w, &v);
+		if (fmt == LQ_FMT_CSV) {
+			if (i)
+				fputc(',', f);
+			if (v.kind != FV_NULL)
+				fputs(v.s, f);
+		} else if (v.kind == FV_STR) {
+			fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", rec_fields[i].name, v.s);
+		} else {
+			fprintf(f, "%s\"%s\":%s", i ? "," : "", rec_fields[i].name,
+				v.kind == FV_NULL ? "null" : v.s);
 		}
-		fputs("}\n", f);
-	} else if (fmt == LQ_FMT_CSV) {
-		fprintf(f, "%" PRIu64 ",%" PRIu64 ".%09" PRIu64, ctx->frame,
-			(uint64_t)(r->ts / 1000000000u), (uint64_t)(r->ts % 1000000000u));
-		csv_str(f, has_ip ? src : NULL);
-		if (has_udp)
-			fprintf(f, ",%u", r->src.port);
-		else
-			fputs(",", f);
-		csv_str(f, has_ip ? dst : NULL);
-		if (has_udp)
-			fprintf(f, ",%u", r->dst.port);
-		else
-			fputs(",", f);
-		csv_str(f, lq_verdict_name(r->verdict));
-		csv_str(f, lq_reason_name(r->reason));
-		csv_str(f, conn);
-		csv_str(f, quic ? lq_dir_name(r->dir) : NULL);
-		csv_str(f, ver);
-		csv_str(f, type);
-		csv_str(f, types);
-		fprintf(f, ",%u", quic ? r->npackets : 0);
-		csv_str(f, dcid);
-		csv_str(f, scid);
-		csv_str(f, lq_event_name(r->event));
-		fprintf(f, ",%u,%u", r->ip_len, has_udp ? r->udp_len : 0);
-		csv_str(f, flags);
-		csv_str(f, r->action == LQ_ACT_DROP ? "drop" : "pass");
-		if (ctx->iface) {
-			csv_str(f, ctx->iface);
-			csv_str(f, hook_name(r->hook));
-		}
-		fputc('\n', f);
 	}
+	fputs(fmt == LQ_FMT_JSONL ? "}\n" : "\n", f);
 }
 
 /* ---- summary ---------------------------------------------------------------- */
@@ -366,20 +465,20 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 	for (i = 0; i < LQ_V__COUNT; i++) {
 		if (!s->verdicts[i])
 			continue;
-		fprintf(f, "%s %s %" PRIu64, first ? "" : ",", verdict_names[i], s->verdicts[i]);
+		fprintf(f, "%s %s %" PRIu64, first ? "" : ",", lq_verdict_name(i), s->verdicts[i]);
 		first = 0;
 	}
 	fputc('\n', f);
 	if (maps)
 		fprintf(f, "%" PRIu64 " connections, %u paths, %u connection IDs, %u servers, "
 			   "%u pending flows\n",
-			nconns >= 0 ? (uint64_t)nconns : count_conns(maps), maps->conns.count,
-			maps->dcids.count, maps->dest.count, maps->pending.count);
+			nconns >= 0 ? (uint64_t)nconns : count_conns(maps), maps->paths.count,
+			maps->cids.count, maps->servers.count, maps->pending.count);
 	first = 1;
 	for (i = 1; i < LQ_E__COUNT; i++) {
 		if (!s->events[i])
 			continue;
-		fprintf(f, "%s%s %" PRIu64, first ? "events: " : ", ", event_names[i], s->events[i]);
+		fprintf(f, "%s%s %" PRIu64, first ? "events: " : ", ", lq_event_name(i), s->events[i]);
 		first = 0;
 	}
 	if (!first)
@@ -389,12 +488,12 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 	for (pass = 0; pass < 2; pass++) {
 		first = 1;
 		for (i = 1; i < LQ_R__COUNT; i++) {
-			int limit = i == LQ_R_RATE_LIMIT || i == LQ_R_CONN_RATE;
+			int limit = (LQ_REASONS_LIMIT >> i) & 1;
 
 			if (!s->reasons[i] || limit != pass)
 				continue;
 			fprintf(f, "%s%s %" PRIu64, first ? (pass ? "limited: " : "garbage: ") : ", ",
-				reason_names[i], s->reasons[i]);
+				lq_reason_name(i), s->reasons[i]);
 			first = 0;
 		}
 		if (!first)
@@ -405,16 +504,16 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 		for (i = 1, first = 1; i < LQ_R__COUNT; i++) {
 			if (!s->drops_by_reason[i])
 				continue;
-			fprintf(f, "%s%s %" PRIu64, first ? " (" : ", ", reason_names[i],
+			fprintf(f, "%s%s %" PRIu64, first ? " (" : ", ", lq_reason_name(i),
 				s->drops_by_reason[i]);
 			first = 0;
 		}
 		fputs(first ? "\n" : ")\n", f);
 	}
-	if (maps && (maps->conns.evictions || maps->dcids.evictions || maps->pending.evictions))
+	if (maps && (maps->paths.evictions || maps->cids.evictions || maps->pending.evictions))
 		fprintf(f, "evicted: %" PRIu64 " paths, %" PRIu64 " connection IDs, %" PRIu64
 			   " pending flows (maps full)\n",
-			maps->conns.evictions, maps->dcids.evictions, maps->pending.evictions);
+			maps->paths.evictions, maps->cids.evictions, maps->pending.evictions);
 }
 
 /* ---- connection table -------------------------------------------------------- */
@@ -452,7 +551,7 @@ static int cmp_conn(const void *x, const void *y)
 
 static struct pathref *collect_paths(const struct lq_maps *maps, size_t *n)
 {
-	struct pathref *v = calloc(maps->conns.count ? maps->conns.count : 1, sizeof(*v));
+	struct pathref *v = calloc(maps->paths.count ? maps->paths.count : 1, sizeof(*v));
 	uint32_t pos = 0;
 	const void *k;
 	void *val;
@@ -460,7 +559,7 @@ static struct pathref *collect_paths(const struct lq_maps *maps, size_t *n)
 
 	if (!v)
 		return NULL;
-	while (emu_map_next(&maps->conns, &pos, &k, &val) >= 0 && i < maps->conns.count) {
+	while (emu_map_next(&maps->paths, &pos, &k, &val) >= 0 && i < maps->paths.count) {
 		v[i].key = k;
 		v[i].val = val;
 		i++;
@@ -506,10 +605,10 @@ static void fmt_events(uint16_t events, uint32_t cid_changes, char *buf, size_t 
 			continue;
 		if (e == LQ_E_CID_CHANGE && cid_changes > 1)
 			used += (size_t)snprintf(buf + used, n - used, "%s%s(%u)", used ? "," : "",
-						 event_names[e], cid_changes);
+						 lq_event_name(e), cid_changes);
 		else
 			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "," : "",
-						 event_names[e]);
+						 lq_event_name(e));
 	}
 	if (!buf[0] && n > 1)
 		snprintf(buf, n, "-");
@@ -622,7 +721,7 @@ void lq_print_conn_table(FILE *f, const struct lq_maps *maps)
 			memset(&l, 0, sizeof(l));
 			path_ends(p, &l.client, &l.server);
 			l.path = (unsigned)j + 1;
-			l.via = p->val->origin < 5 ? link_names[p->val->origin] : "?";
+			l.via = lq_word_name(LQ_LIST_LINK, p->val->origin);
 			l.pkts[0] = p->val->pkts[0];
 			l.pkts[1] = p->val->pkts[1];
 			l.bytes[0] = p->val->bytes[0];
@@ -674,12 +773,6 @@ static struct kv *sorted_entries(const struct emu_map *m, size_t *n)
 	return v;
 }
 
-static const char *state_name(unsigned s)
-{
-	static const char *const names[] = { "handshake", "retry", "vn", "established", "probing",
-					     "migrated" };
-	return s < 6 ? names[s] : "?";
-}
 
 static void fmt_lens(const uint8_t *lens, char *buf, size_t n)
 {
@@ -716,8 +809,8 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 	size_t n = 0, i;
 	char a[64], b[64], c0[2 * LQ_CID_MAX + 1], c1[2 * LQ_CID_MAX + 1], an[160], t0[32], t1[32];
 
-	v = sorted_entries(&maps->conns, &n);
-	fprintf(f, "connections_map: %zu entries (max %u)\n", n, maps->conns.max_entries);
+	v = sorted_entries(&maps->paths, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->paths.name, n, maps->paths.max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_path_key *k = v[i].key;
 		const struct lq_path_val *p = v[i].val;
@@ -727,8 +820,8 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 			"dcid>=%s dcid<=%s pkts=%u/%u bytes=%" PRIu64 "/%" PRIu64
 			" first=%s last=%s flags=0x%02x events=0x%04x\n",
 			lq_fmt_ep(&k->a, a, sizeof(a)), lq_fmt_ep(&k->b, b, sizeof(b)), p->conn,
-			p->client_is_b ? 'b' : 'a', state_name(p->state),
-			p->origin < 5 ? link_names[p->origin] : "?", p->version,
+			p->client_is_b ? 'b' : 'a', lq_word_name(LQ_LIST_PSTATE, p->state),
+			lq_word_name(LQ_LIST_LINK, p->origin), p->version,
 			lq_fmt_cid(&p->dcid[0], c0, sizeof(c0)), lq_fmt_cid(&p->dcid[1], c1, sizeof(c1)),
 			p->pkts[0], p->pkts[1], p->bytes[0], p->bytes[1],
 			secs(p->first_seen, t0, sizeof(t0)), secs(p->last_seen, t1, sizeof(t1)), p->flags,
@@ -736,8 +829,8 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 	}
 	free(v);
 
-	v = sorted_entries(&maps->dcids, &n);
-	fprintf(f, "dcids_map: %zu entries (max %u)\n", n, maps->dcids.max_entries);
+	v = sorted_entries(&maps->cids, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->cids.name, n, maps->cids.max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_cid_val *cv = v[i].val;
 
@@ -747,8 +840,8 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 	}
 	free(v);
 
-	v = sorted_entries(&maps->dest, &n);
-	fprintf(f, "dest_map: %zu entries (max %u)\n", n, maps->dest.max_entries);
+	v = sorted_entries(&maps->servers, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->servers.name, n, maps->servers.max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_dest_val *d = v[i].val;
 
@@ -760,8 +853,8 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 	}
 	free(v);
 
-	v = sorted_entries(&maps->sip, &n);
-	fprintf(f, "sip_map: %zu entries (max %u)\n", n, maps->sip.max_entries);
+	v = sorted_entries(&maps->clients, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->clients.name, n, maps->clients.max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_sip_key *k = v[i].key;
 		static const struct lq_endpoint zero;
@@ -776,7 +869,7 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 	free(v);
 
 	v = sorted_entries(&maps->pending, &n);
-	fprintf(f, "potential_quic: %zu entries (max %u)\n", n, maps->pending.max_entries);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->pending.name, n, maps->pending.max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_path_key *k = v[i].key;
 		const struct lq_pending_val *p = v[i].val;
@@ -789,7 +882,7 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 	free(v);
 
 	v = sorted_entries(&maps->guard, &n);
-	fprintf(f, "lq_guard: %zu entries (max %u)\n", n, maps->guard.max_entries);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->guard.name, n, maps->guard.max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_guard_key *k = v[i].key;
 		const struct lq_guard_val *g = v[i].val;

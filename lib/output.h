@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * output.h - what people and programs read: per-packet records (JSON Lines
- * or CSV), the connection table built from connections_map, the five maps
+ * or CSV), the connection table built from the paths map, the maps
  * as text, and the summary. Shared by linkquic-replay and linkquic-live so
  * that both print exactly the same thing for the same state.
  */
@@ -40,6 +40,9 @@ struct lq_rec_ctx {
 };
 
 void lq_print_record_header(FILE *f, enum lq_format fmt, int live);
+/* The record's fields, one a line in --vocabulary's form, in order (live:
+ * with iface and hook). */
+void lq_print_record_fields(FILE *f, int live);
 void lq_print_record(FILE *f, enum lq_format fmt, const struct lq_rec_ctx *ctx,
 		     const struct lq_result *r);
 
@@ -79,7 +82,7 @@ void lq_table_row(FILE *f, int wc, int ws, const struct lq_table_line *l);
 
 /* One row per connection (label) from connections_map, with its paths. */
 void lq_print_conn_table(FILE *f, const struct lq_maps *maps);
-/* The five maps, entries sorted by key, one line each. */
+/* Every map, entries sorted by key, one line each. */
 void lq_print_maps(FILE *f, const struct lq_maps *maps);
 
 #endif

@@ -36,7 +36,7 @@
 /* Exit status when the session ran but records were lost. */
 #define LIVE_EXIT_LOST 3
 
-static const char usage[] =
+static const char usage_head[] =
 	"Usage: linkquic-live --endpoint IFACE... [OPTIONS]\n"
 	"       linkquic-live --middlebox IFACE... [OPTIONS]\n"
 	"Follows QUIC connections on live interfaces, across connection ID changes, NAT\n"
@@ -62,7 +62,8 @@ static const char usage[] =
 	"                            it arrives, with iface and hook; the table and the\n"
 	"                            summary go to stderr)\n"
 	"  -e, --events              records only for notable packets: events, pending,\n"
-	"                            garbage (the only ones sent when no record is printed)\n"
+	"                            garbage, limited (the only ones sent when no record\n"
+	"                            is printed)\n"
 	"  -m, --maps=SECONDS        print the maps every SECONDS, and at the end\n"
 	"  -w, --write=FILE          also write every reported packet to FILE (pcapng; an\n"
 	"                            interface per monitored interface and hook), to be\n"
@@ -75,17 +76,9 @@ static const char usage[] =
 	"                            (default 1000000, and 256 paths each; past that the\n"
 	"                            table is the maps' live entries, as when records\n"
 	"                            were lost)\n"
-	LQ_TRACKING_HELP("    ")
-	"Guard (a monitor drops nothing unless asked to):\n"
-	"      --guard               drop garbage (see --guard-drop) and apply the rates:\n"
-	"                            the programs drop those packets (action \"drop\")\n"
-	"      --guard-drop=LIST     garbage classes to drop: all (default), none, or any of\n"
-	"                            initial_too_small,unknown_version,cid_too_long,\n"
-	"                            length_overrun,bad_type,fixed_bit,unknown_dcid,empty\n"
-	"      --guard-rate=R[:B]    long-header packets per second per source (IPv6: per\n"
-	"                            /64), burst B (default R); off unless given\n"
-	"      --guard-conn-rate=R[:B]  new connections per second per source\n"
-	"      --max-guard=N         lq_guard entries (default 65536)\n"
+	;
+
+static const char usage_tail[] =
 	"Other:\n"
 	"  -v, --verbose             show libbpf's messages\n"
 	"  -h, --help                this text\n"
@@ -100,6 +93,16 @@ static const char usage[] =
 	"  sudo linkquic-live --middlebox eth1 eth2 --hook tc --maps 10\n"
 	"  sudo linkquic-live --endpoint eth0 -w session.pcapng -d 60\n"
 	"  linkquic-replay session.pcapng      # the same session, replayed\n";
+
+static void usage(void)
+{
+	fputs(usage_head, stdout);
+	lq_opt_help_tracking(stdout, 28);
+	lq_opt_help_guard(stdout, 28,
+			  "drop garbage (see --guard-drop) and what is over the rates: the programs "
+			  "drop those packets (action \"drop\")");
+	fputs(usage_tail, stdout);
+}
 
 static volatile sig_atomic_t stop_signal;
 
@@ -227,7 +230,7 @@ static void maps_to_wall_clock(struct lq_maps *m, uint64_t off)
 	const void *k;
 	void *v;
 
-	while (emu_map_next(&m->conns, &pos, &k, &v) >= 0) {
+	while (emu_map_next(&m->paths, &pos, &k, &v) >= 0) {
 		struct lq_path_val *p = v;
 
 		p->first_seen += off;
@@ -543,6 +546,8 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 
 		if (taken < 0)
 			return 1;
+		if (taken == 2)
+			return -1; /* --vocabulary: printed, exit 0 */
 		if (taken == 0)
 			continue;
 		switch (c) {
@@ -624,7 +629,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 			o->verbose = 1;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			usage();
 			return -1;
 		case ':':
 		default:

@@ -90,8 +90,7 @@ LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s
 	lq_track(&st);
 
 	res->flags |= pkt->flags;
-	if (res->verdict == LQ_V_QUIC || res->verdict == LQ_V_PENDING ||
-	    res->verdict == LQ_V_GARBAGE || res->verdict == LQ_V_LIMITED) {
+	if (res->verdict < LQ_V__COUNT && ((LQ_VERDICTS_QUIC >> res->verdict) & 1)) {
 		res->version = pkt->form == LQ_FORM_LONG || pkt->form == LQ_FORM_GQUIC ? pkt->version : 0;
 		res->type = pkt->type;
 		res->types = pkt->types;
@@ -101,7 +100,7 @@ LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s
 			res->scid = pkt->scid;
 	}
 	/* the guard drops the garbage classes it was told to */
-	if ((cfg->flags & LQ_CF_GUARD) && res->verdict == LQ_V_GARBAGE && res->reason < 32 &&
+	if ((cfg->flags & LQ_CF_GUARD) && res->verdict == LQ_V_GARBAGE && res->reason < LQ_R__COUNT &&
 	    (cfg->guard_drop & (1U << res->reason)))
 		res->action = LQ_ACT_DROP;
 	return res->action;

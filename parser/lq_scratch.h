@@ -8,24 +8,33 @@
 #include "lq_packet.h"
 
 /* Temporaries of one packet. The BPF stack is 512 bytes, so the programs
- * keep this in a per-CPU array; user space keeps it on its stack. Each field
- * has one user, so nested helpers never overwrite their caller's data. */
+ * keep this in a per-CPU array; user space keeps it on its stack.
+ *
+ * Who owns what: a map entry being built (path, pend, dest, anchor, cidv)
+ * and a key being built (touch_key, guard_key) belong to the one function
+ * named beside it, which fills and stores it before returning, so a caller
+ * never finds its own one overwritten. pick_key is used by several steps,
+ * each for one look-up right after filling it. The rest carry results from
+ * one step to the next: key (the packet's path, set by lq_track), dcid,
+ * origin, rival and server_ok (set by the steps of lq_on_short_new and read
+ * by lq_link_path and lq_pend). */
 struct lq_work {
 	struct lq_path_key key;	     /* the packet's path */
-	struct lq_path_val path;     /* a path entry being built */
-	struct lq_pending_val pend;  /* a pending entry being built */
-	struct lq_dest_val dest;     /* a dest_map entry being built */
-	struct lq_anchor anchor;     /* a sip_map entry being built */
-	struct lq_sip_key touch_key; /* lq_anchors_touch() */
-	struct lq_sip_key pick_key;  /* lq_anchor_pick(), lq_on_short_new() */
-	struct lq_cid_val cidv;	     /* lq_learn_cid() */
+	struct lq_path_val path;     /* lq_new_conn, lq_long_rebind, lq_link_path */
+	struct lq_pending_val pend;  /* lq_pend */
+	struct lq_dest_val dest;     /* lq_touch_dest */
+	struct lq_anchor anchor;     /* lq_touch_sip */
+	struct lq_sip_key touch_key; /* lq_touch_sips */
+	struct lq_sip_key pick_key;  /* one look-up at a time: lq_anchor_pick, lq_short_roles,
+				      * lq_short_link_probe */
+	struct lq_cid_val cidv;	     /* lq_learn_cid */
 	struct lq_cid dcid;	     /* the short header's DCID */
-	struct lq_cid probe;	     /* a DCID tried at one length */
-	lq_u64 rival;		     /* lq_pend(): the flow's pseudo-label */
-	struct lq_guard_key guard_key; /* lq_guard_charge() */
+	struct lq_cid probe;	     /* a DCID tried at one length: lq_short_match_cid, lq_resumes */
+	lq_u64 rival;		     /* the flow's pseudo-label, for lq_pend */
+	struct lq_guard_key guard_key; /* lq_guard_charge */
 	struct lq_guard_val guard_val;
-	lq_u8 origin;		     /* lq_anchor_pick(): which anchor named the connection */
-	lq_u8 server_ok;	     /* lq_on_short_new(): the server end is a confirmed server */
+	lq_u8 origin;		     /* lq_anchor_pick: which anchor named the connection */
+	lq_u8 server_ok;	     /* lq_on_short_new: the server end is a confirmed server */
 	lq_u8 pad[6];
 };
 

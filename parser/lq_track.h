@@ -3,12 +3,12 @@
  * lq_track.h - the connection tracker: gives every QUIC packet a connection
  * label that is the same in both directions and on every path.
  *
- * State lives in five maps (the seed's design, with its defects fixed):
- *   connections_map  path (4-tuple, both directions) -> label, current DCIDs
- *   dcids_map        connection ID -> label, direction it travels
- *   dest_map         QUIC server endpoint -> its CID lengths, live connections
- *   sip_map          client address (+ server) -> live connections
- *   potential_quic   4-tuple of a QUIC-like flow that is not linked
+ *
+ * State lives in the maps of lq_vocab.h (the seed's five, their defects
+ * fixed, and the guard's): paths (4-tuple, both directions) -> label and
+ * current DCIDs; connection IDs -> label and direction; servers -> their CID
+ * lengths and live connections; client addresses (+ server) -> live
+ * connections; pending flows: QUIC-like 4-tuples that nothing links.
  *
  * Linking rules, strongest first:
  *  - a known 4-tuple keeps its label; a new handshake on it is a new
@@ -22,488 +22,15 @@
  *    wildcard); a DCID known to belong to another connection forbids it;
  *  - anything else related to a known QUIC endpoint is pending, never merged.
  *
- * The tracker reads no packet memory: lq_parse_quic() left everything it
- * needs in struct lq_pkt. The includer provides the map shim first:
- *   void *lq_map_lookup(void *map, const void *key);
- *   long lq_map_update(void *map, const void *key, const void *val, lq_u64 flags);
- *   long lq_map_delete(void *map, const void *key);
- * and LQ_MAP_CONNS, LQ_MAP_DCIDS, LQ_MAP_DEST, LQ_MAP_SIP, LQ_MAP_PENDING
- * and LQ_MAP_GUARD (the guard's rate state), each an expression giving the
- * map.
+ * The units: lq_label.h (labels), lq_step.h (a packet's context, expiry,
+ * CIDs, results), lq_anchor.h (anchors), lq_guard.h (the guard); this file
+ * is the state machine.
  */
 #ifndef LQ_TRACK_H
 #define LQ_TRACK_H
 
-#include "lq_scratch.h"
-
-#ifndef LQ_ANY
-#define LQ_ANY 0     /* BPF_ANY */
-#define LQ_NOEXIST 1 /* BPF_NOEXIST */
-#define LQ_EXIST 2   /* BPF_EXIST */
-#endif
-
-#define LQ_AMBIGUOUS (~0ULL)  /* several connections fit */
-#define LQ_RIVAL (1ULL << 63) /* top bit of a pending flow's pseudo-label */
-
-/* One packet's context, passed to every step. */
-struct lq_st {
-	const struct lq_config *cfg;
-	struct lq_work *w;
-	struct lq_pkt *pkt;
-	struct lq_result *res;
-	lq_u64 now;
-	lq_u32 tick;
-	lq_u32 idle_ticks;
-	lq_u8 src_is_b; /* the packet's source is endpoint b of w->key */
-};
-
-/* ---- small helpers -------------------------------------------------------- */
-
-LQ_INLINE int lq_stale(const struct lq_st *st, lq_u64 last_seen)
-{
-	return st->now > last_seen && st->now - last_seen > st->cfg->idle_ns;
-}
-
-/* A strict total order on endpoints (port, then address words). Only its
- * consistency matters: it picks which end is "a" in a path key. */
-LQ_INLINE int lq_ep_less(const struct lq_endpoint *x, const struct lq_endpoint *y)
-{
-	int i;
-
-	if (x->port != y->port)
-		return x->port < y->port;
-	for (i = 0; i < 4; i++)
-		if (x->ip.w[i] != y->ip.w[i])
-			return x->ip.w[i] < y->ip.w[i];
-	return 0;
-}
-
-/* Builds the path key; returns 1 when the source is endpoint b. */
-LQ_INLINE int lq_path_key_make(const struct lq_endpoint *src, const struct lq_endpoint *dst,
-			       struct lq_path_key *key)
-{
-	if (lq_ep_less(dst, src)) {
-		key->a = *dst;
-		key->b = *src;
-		return 1;
-	}
-	key->a = *src;
-	key->b = *dst;
-	return 0;
-}
-
-/* One 32-bit word into a 64-bit hash (a multiply-xorshift round). */
-LQ_INLINE lq_u64 lq_hash_word(lq_u64 h, lq_u32 w)
-{
-	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-LQ_INLINE lq_u64 lq_hash_ep(lq_u64 h, const struct lq_endpoint *e)
-{
-	h = lq_hash_word(h, e->ip.w[0]);
-	h = lq_hash_word(h, e->ip.w[1]);
-	h = lq_hash_word(h, e->ip.w[2]);
-	h = lq_hash_word(h, e->ip.w[3]);
-	return lq_hash_word(h, e->port);
-}
-
-/* A CID is byte-aligned: four bytes a word, assembled in a fixed order. */
-LQ_INLINE lq_u64 lq_hash_cid(lq_u64 h, const struct lq_cid *c)
-{
-	int i;
-
-	h = lq_hash_word(h, c->len);
-	for (i = 0; i < LQ_CID_MAX; i += 4)
-		h = lq_hash_word(h, (lq_u32)c->id[i] | (lq_u32)c->id[i + 1] << 8 |
-				    (lq_u32)c->id[i + 2] << 16 | (lq_u32)c->id[i + 3] << 24);
-	return h;
-}
-
-/* Connection label: a function of what the client's first Initial shows
- * (original DCID, client and server endpoints), so that replay, the kernel
- * and a later replay of a live capture all name a connection the same. */
-LQ_SUBPROG lq_u64 lq_conn_label(const struct lq_cid *odcid, const struct lq_endpoint *client,
-				const struct lq_endpoint *server)
-{
-	lq_u64 h = 0xcbf29ce484222325ULL;
-
-	h = lq_hash_cid(h, odcid);
-	h = lq_hash_ep(h, client);
-	h = lq_hash_ep(h, server);
-	h = lq_mix64(h) & ~LQ_RIVAL;
-	return h ? h : 1;
-}
-
-/* A CID's 32-bit tag, never 0. */
-LQ_SUBPROG lq_u32 lq_cid_tag(const struct lq_cid *c)
-{
-	return (lq_u32)lq_mix64(lq_hash_cid(0x9e3779b97f4a7c15ULL, c)) | 1;
-}
-
-/* A pending flow's stand-in at the anchors: it may be a connection too. */
-LQ_SUBPROG lq_u64 lq_rival_label(const struct lq_path_key *key)
-{
-	lq_u64 h = 0x84222325cbf29ce4ULL;
-
-	h = lq_hash_ep(h, &key->a);
-	h = lq_hash_ep(h, &key->b);
-	return lq_mix64(h) | LQ_RIVAL;
-}
-
-/* ---- anchors -------------------------------------------------------------- */
-
-LQ_INLINE int lq_anchor_live(const struct lq_st *st, const struct lq_anchor *a, int slot)
-{
-	lq_u64 c = slot ? a->conn[1] : a->conn[0];
-	lq_u32 t = slot ? a->tick[1] : a->tick[0];
-
-	return c != 0 && (lq_u32)(st->tick - t) <= st->idle_ticks;
-}
-
-/* Records that conn is alive at the anchor. lens: server CID length, and
- * client CID length << 8 (0xff: not known). */
-LQ_INLINE void lq_anchor_touch(const struct lq_st *st, struct lq_anchor *a, lq_u64 conn,
-			       lq_u32 lens)
-{
-	if (a->conn[0] == conn) {
-		a->tick[0] = st->tick;
-	} else if (a->conn[1] == conn) {
-		a->tick[1] = st->tick;
-	} else {
-		int l0 = lq_anchor_live(st, a, 0), l1 = lq_anchor_live(st, a, 1);
-		int slot = 0;
-
-		if (l0 && !l1) {
-			slot = 1;
-		} else if (l0 && l1) {
-			a->crowded_tick = st->tick; /* a third live connection */
-			slot = (lq_s32)(a->tick[1] - a->tick[0]) < 0 ? 1 : 0;
-		}
-		if (slot) {
-			a->conn[1] = conn;
-			a->tick[1] = st->tick;
-		} else {
-			a->conn[0] = conn;
-			a->tick[0] = st->tick;
-		}
-	}
-	if (!(conn & LQ_RIVAL)) {
-		a->server_cid_len = (lq_u8)lens;
-		a->client_cid_len = (lq_u8)(lens >> 8);
-	}
-}
-
-/* The one live connection at the anchor: 0 if none, LQ_AMBIGUOUS if more,
- * or if the only live one is an unlinked flow. exclude: the asker's own
- * pseudo-label. */
-LQ_INLINE lq_u64 lq_anchor_unique(const struct lq_st *st, const struct lq_anchor *a, lq_u64 exclude)
-{
-	lq_u64 c0 = 0, c1 = 0;
-
-	if (a->crowded_tick && (lq_u32)(st->tick - a->crowded_tick) <= st->idle_ticks)
-		return LQ_AMBIGUOUS;
-	if (lq_anchor_live(st, a, 0) && a->conn[0] != exclude)
-		c0 = a->conn[0];
-	if (lq_anchor_live(st, a, 1) && a->conn[1] != exclude)
-		c1 = a->conn[1];
-	if (c0 && c1)
-		return LQ_AMBIGUOUS;
-	if ((c0 | c1) & LQ_RIVAL)
-		return LQ_AMBIGUOUS;
-	return c0 | c1;
-}
-
-LQ_INLINE void lq_sip_key_make(struct lq_sip_key *k, const struct lq_ip *client,
-			       const struct lq_endpoint *server)
-{
-	lq_zero(k, sizeof(*k));
-	k->client = *client;
-	if (server)
-		k->server = *server;
-}
-
-LQ_SUBPROG void lq_touch_sip(const struct lq_st *st, const struct lq_sip_key *k, lq_u64 conn,
-			     lq_u32 lens)
-{
-	struct lq_anchor *a = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
-
-	if (a) {
-		lq_anchor_touch(st, a, conn, lens);
-	} else {
-		struct lq_anchor *n = &st->w->anchor;
-
-		lq_zero(n, sizeof(*n));
-		lq_anchor_touch(st, n, conn, lens);
-		lq_map_update(LQ_MAP_SIP, k, n, LQ_ANY);
-	}
-}
-
-/* Remembers a CID length, most recent first. */
-LQ_INLINE void lq_lens_add(lq_u8 *lens, lq_u8 len)
-{
-	if (len > LQ_CID_MAX || lens[0] == len)
-		return;
-	lens[1] = lens[0];
-	lens[0] = len;
-}
-
-/* A server is confirmed once it has answered: its own CID length is known. */
-LQ_INLINE int lq_is_server(const struct lq_dest_val *d)
-{
-	return d && d->server_cid_len[0] != LQ_NO_LEN;
-}
-
-LQ_INLINE lq_u32 lq_lens(lq_u8 scl, lq_u8 ccl)
-{
-	return (lq_u32)scl | ((lq_u32)ccl << 8);
-}
-
-/* The server's part of lq_anchors_touch(); d: its dest_map entry if the
- * caller has it already, else NULL. */
-LQ_SUBPROG void lq_touch_dest(const struct lq_st *st, lq_u64 conn, const struct lq_endpoint *server,
-			      struct lq_dest_val *d, lq_u32 lens)
-{
-	if (!d)
-		d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, server);
-	if (!d) {
-		d = &st->w->dest;
-		lq_zero(d, sizeof(*d));
-		d->server_cid_len[0] = d->server_cid_len[1] = LQ_NO_LEN;
-		d->client_cid_len[0] = d->client_cid_len[1] = LQ_NO_LEN;
-		lq_anchor_touch(st, &d->anchor, conn, lens);
-		if (!(conn & LQ_RIVAL)) {
-			lq_lens_add(d->server_cid_len, (lq_u8)lens);
-			lq_lens_add(d->client_cid_len, (lq_u8)(lens >> 8));
-		}
-		lq_map_update(LQ_MAP_DEST, server, d, LQ_ANY);
-		return;
-	}
-	lq_anchor_touch(st, &d->anchor, conn, lens);
-	if (!(conn & LQ_RIVAL)) {
-		lq_lens_add(d->server_cid_len, (lq_u8)lens);
-		lq_lens_add(d->client_cid_len, (lq_u8)(lens >> 8));
-	}
-}
-
-/* The client address's two anchors: to this server, and to any. */
-LQ_SUBPROG void lq_touch_sips(const struct lq_st *st, lq_u64 conn, const struct lq_ip *client,
-			      const struct lq_endpoint *server, lq_u32 lens)
-{
-	struct lq_sip_key *k = &st->w->touch_key;
-
-	lq_sip_key_make(k, client, server);
-	lq_touch_sip(st, k, conn, lens);
-	lq_sip_key_make(k, client, LQ_NULL);
-	lq_touch_sip(st, k, conn, lens);
-}
-
-/* Registers conn at its three anchors: (client address, server), (client
- * address, any server) and the server itself. */
-LQ_INLINE void lq_anchors_touch(const struct lq_st *st, lq_u64 conn, const struct lq_ip *client,
-				const struct lq_endpoint *server, lq_u32 lens)
-{
-	lq_touch_sips(st, conn, client, server, lens);
-	lq_touch_dest(st, conn, server, LQ_NULL, lens);
-}
-
-/* The connection a new path with an unseen DCID may belong to: 0 if none,
- * LQ_AMBIGUOUS if several could; st->w->origin says which anchor named it.
- * ds: dest_map entry of the server, or NULL. exclude: the flow's own
- * pseudo-label. */
-LQ_SUBPROG lq_u64 lq_anchor_pick(const struct lq_st *st, const struct lq_ip *client,
-				 const struct lq_endpoint *server, const struct lq_dest_val *ds,
-				 lq_u64 exclude)
-{
-	struct lq_sip_key *k = &st->w->pick_key;
-	struct lq_anchor *a;
-	lq_u64 by_server = 0, by_client = 0, u;
-
-	lq_sip_key_make(k, client, server);
-	a = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
-	if (a) {
-		u = lq_anchor_unique(st, a, exclude);
-		if (u) {
-			st->w->origin = LQ_LINK_SIP;
-			return u; /* one connection, or several, from here to there */
-		}
-	}
-	/* The client address is new to this server: the client moved (one
-	 * connection at the server) or the server moved (one connection from
-	 * the client address). Both fitting different connections is ambiguous. */
-	if (ds)
-		by_server = lq_anchor_unique(st, &ds->anchor, exclude);
-	lq_zero(&k->server, sizeof(k->server));
-	a = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
-	if (a)
-		by_client = lq_anchor_unique(st, a, exclude);
-	if (by_server == LQ_AMBIGUOUS || by_client == LQ_AMBIGUOUS)
-		return LQ_AMBIGUOUS;
-	if (by_server && by_client && by_server != by_client)
-		return LQ_AMBIGUOUS;
-	if (by_server) {
-		st->w->origin = LQ_LINK_SERVER;
-		return by_server;
-	}
-	if (by_client) {
-		st->w->origin = LQ_LINK_CLIENT;
-		return by_client;
-	}
-	return 0;
-}
-
-/* ---- connection IDs ------------------------------------------------------- */
-
-/* Records that packets going dir carry cid as DCID. peer_len: the length of
- * the IDs going the other way, for a path that starts with this one. */
-LQ_SUBPROG void lq_learn_cid(const struct lq_st *st, const struct lq_cid *cid, lq_u64 conn,
-			     lq_u8 dir, lq_u8 peer_len)
-{
-	struct lq_cid_val *v = &st->w->cidv;
-
-	if (cid->len == 0)
-		return; /* zero-length IDs identify nothing */
-	lq_zero(v, sizeof(*v));
-	v->conn = conn;
-	v->dir = dir;
-	v->peer_cid_len = peer_len;
-	lq_map_update(LQ_MAP_DCIDS, cid, v, LQ_ANY);
-}
-
-/* The short header's DCID, if it is len bytes long (read from pkt->sh). */
-LQ_INLINE int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
-{
-	int i;
-
-	lq_zero(cid, sizeof(*cid));
-	if (len > LQ_CID_MAX)
-		return -1;
-	if (len > pkt->sh_len) {
-		if (len > pkt->sh_room)
-			pkt->reason = LQ_R_LENGTH_OVERRUN; /* the datagram is shorter */
-		else
-			pkt->flags |= LQ_RF_CUT; /* the capture is */
-		return -1;
-	}
-	for (i = 0; i < LQ_CID_MAX; i++) /* mask: all ones while i < len */
-		cid->id[i] = pkt->sh[i] & (lq_u8)(((lq_s32)i - (lq_s32)len) >> 31);
-	cid->len = len;
-	return 0;
-}
-
-/* ---- results -------------------------------------------------------------- */
-
-/* Reports an event and marks it on the path it happened on, for the
- * connection table (pv: the path's value, in the map or about to go in). */
-LQ_INLINE void lq_event(const struct lq_st *st, struct lq_path_val *pv, lq_u8 event)
-{
-	st->res->event = event;
-	pv->events |= (lq_u16)(1U << event);
-	if (event == LQ_E_CID_CHANGE)
-		pv->cid_changes++;
-}
-
-LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
-{
-	if (dir > LQ_S2C)
-		return;
-	pv->pkts[dir]++;
-	pv->bytes[dir] += st->pkt->ip_len;
-	pv->last_seen = st->now;
-}
-
-/* Not QUIC of any connection: garbage when it was sent to a QUIC server,
- * plain non-QUIC UDP otherwise. */
-LQ_SUBPROG void lq_reject(const struct lq_st *st, lq_u8 reason)
-{
-	struct lq_dest_val *d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &st->pkt->dst);
-
-	st->res->conn = 0;
-	if (lq_is_server(d)) {
-		st->res->verdict = LQ_V_GARBAGE;
-		st->res->reason = reason;
-		st->res->dir = LQ_C2S;
-	} else {
-		st->res->verdict = LQ_V_NOT_QUIC;
-	}
-}
-
-/* Not a packet of the path's connection (another protocol sharing the
- * 4-tuple, RFC 9443, or a forgery): garbage when it goes to the server. */
-LQ_INLINE void lq_reject_dir(const struct lq_st *st, lq_u8 dir, lq_u8 reason)
-{
-	st->res->conn = 0;
-	if (dir == LQ_C2S) {
-		st->res->verdict = LQ_V_GARBAGE;
-		st->res->reason = reason;
-	} else {
-		st->res->verdict = LQ_V_NOT_QUIC;
-	}
-}
-
-/* ---- the guard --------------------------------------------------------------- */
-
-/* Is this version accepted? An empty list accepts every known version. */
-LQ_INLINE int lq_version_ok(const struct lq_config *cfg, lq_u32 v)
-{
-	int i;
-
-	if (!cfg->nversions)
-		return 1;
-	for (i = 0; i < LQ_MAX_VERSIONS; i++)
-		if (i < cfg->nversions && cfg->versions[i] == v)
-			return 1;
-	return 0;
-}
-
-/* GCRA (a token bucket kept as one "theoretical arrival time"): does an
- * arrival now conform? A conforming one moves tat on by one interval; one
- * that does not conform leaves it, so an attacker's excess costs nothing. */
-LQ_INLINE int lq_gcra(lq_u64 *tat, lq_u64 now, lq_u64 interval, lq_u64 tolerance)
-{
-	lq_u64 t = *tat > now ? *tat : now;
-
-	if (t - now > tolerance)
-		return 0;
-	*tat = t + interval;
-	return 1;
-}
-
-/* Charges the packet's source (IPv4 address, IPv6 /64) for a long header
- * (conn = 0) or a new connection (conn = 1). 0: over the limit. */
-LQ_SUBPROG int lq_guard_charge(const struct lq_st *st, int conn)
-{
-	const struct lq_config *cfg = st->cfg;
-	struct lq_guard_key *k = &st->w->guard_key;
-	struct lq_guard_val *v;
-	lq_u64 interval = conn ? cfg->conn_interval_ns : cfg->lh_interval_ns;
-	lq_u64 tolerance = conn ? cfg->conn_tolerance_ns : cfg->lh_tolerance_ns;
-	int ok;
-
-	if (!(cfg->flags & LQ_CF_GUARD) || !interval)
-		return 1;
-	k->src = st->pkt->src.ip;
-	if (!lq_ip_is_v4(&k->src)) {
-		k->src.w[2] = 0;
-		k->src.w[3] = 0;
-	}
-	v = (struct lq_guard_val *)lq_map_lookup(LQ_MAP_GUARD, k);
-	if (v)
-		return lq_gcra(conn ? &v->conn_tat : &v->lh_tat, st->now, interval, tolerance);
-	v = &st->w->guard_val;
-	lq_zero(v, sizeof(*v));
-	ok = lq_gcra(conn ? &v->conn_tat : &v->lh_tat, st->now, interval, tolerance);
-	lq_map_update(LQ_MAP_GUARD, k, v, LQ_ANY);
-	return ok;
-}
-
-LQ_INLINE void lq_limited(const struct lq_st *st, lq_u8 reason)
-{
-	st->res->conn = 0;
-	st->res->verdict = LQ_V_LIMITED;
-	st->res->reason = reason;
-	st->res->action = LQ_ACT_DROP;
-}
+#include "lq_anchor.h"
+#include "lq_guard.h"
 
 /* ---- a new connection ------------------------------------------------------ */
 
@@ -549,7 +76,7 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 	lq_event(st, v, event);
 	/* a pending entry of this 4-tuple, if any, is never read again once the
 	 * path is known: no delete (a lookup's cost) for it */
-	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
+	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
 	/* A client's first Initial registers nothing else: the server's answer
 	 * (lq_learn_scid) learns both IDs and touches the anchors, and an
 	 * Initial nobody answers (a scan) then leaves no trace there. */
@@ -772,7 +299,7 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 			 * one 4-tuple would all join the connection). */
 			return 1;
 		}
-		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP_DCIDS, dcid);
+		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(cids), dcid);
 		if (cv && cv->conn != pv->conn && dcid->len >= st->cfg->strong_cid) {
 			/* the ID of another connection on the same 4-tuple */
 			if (!(pv->flags & LQ_PF_SHARED))
@@ -790,7 +317,7 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 				lq_count(st, pv, dir);
 				return 0;
 			}
-			/* NEW_CONNECTION_ID in use (defect 12 of the seed) */
+			/* NEW_CONNECTION_ID in use (RFC 9000 §5.1.1) */
 			lq_event(st, pv, LQ_E_CID_CHANGE);
 			lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
 		}
@@ -820,7 +347,7 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 {
 	struct lq_pkt *pkt = st->pkt;
-	struct lq_cid_val *cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP_DCIDS, &pkt->dcid);
+	struct lq_cid_val *cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(cids), &pkt->dcid);
 	struct lq_path_val *v = &st->w->path;
 	lq_u8 dir;
 
@@ -839,7 +366,7 @@ LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 	v->dcid[dir ^ 1] = pkt->scid;
 	lq_count(st, v, dir);
 	lq_event(st, v, LQ_E_REBINDING);
-	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
+	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
 	st->res->conn = v->conn;
 	st->res->dir = dir;
 	st->res->verdict = LQ_V_QUIC;
@@ -866,7 +393,7 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 		t = LQ_PT_INITIAL; /* only meaningful as a version negotiation trigger */
 
 	if (t != LQ_PT_VN && t != LQ_PT_RETRY) {
-		ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->src);
+		ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->src);
 		if (lq_is_server(ds)) {
 			client_is_src = 0; /* a known server: the client's first packet was missed */
 		} else if (t == LQ_PT_HANDSHAKE ||
@@ -875,7 +402,7 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 			 * client sends one before the server's Initial, so this
 			 * is a server's first flight (its client out of view)
 			 * or a client's second (its first missed). */
-			ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->dst);
+			ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->dst);
 			if (!lq_is_server(ds) && pkt->dst.port > pkt->src.port)
 				client_is_src = 0; /* no better clue than the usual port order */
 		}
@@ -915,7 +442,7 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 	struct lq_pending_val *pend, *n;
 	lq_u64 rival = st->w->rival;
 
-	pend = (struct lq_pending_val *)lq_map_lookup(LQ_MAP_PENDING, &st->w->key);
+	pend = (struct lq_pending_val *)lq_map_lookup(LQ_MAP(pending), &st->w->key);
 	if (pend && !lq_stale(st, pend->last_seen)) {
 		pend->last_seen = st->now;
 		pend->pkts[dir & 1]++;
@@ -929,7 +456,7 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 	n->pkts[dir & 1] = 1;
 	n->dcid = st->w->dcid;
 	n->server_is_b = (lq_u8)(dir == LQ_C2S ? !st->src_is_b : st->src_is_b);
-	lq_map_update(LQ_MAP_PENDING, &st->w->key, n, LQ_ANY);
+	lq_map_update(LQ_MAP(pending), &st->w->key, n, LQ_ANY);
 	lq_touch_sips(st, rival, client, server, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
 	lq_touch_dest(st, rival, server, srv, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
 }
@@ -974,7 +501,7 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	}
 	lq_count(st, v, dir);
 	lq_event(st, v, probing ? LQ_E_PROBING : LQ_E_REBINDING);
-	lq_map_update(LQ_MAP_CONNS, &st->w->key, v, LQ_ANY);
+	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
 	if (dir == LQ_S2C)
 		lq_anchors_touch(st, conn, &pkt->dst.ip, &pkt->src, lens);
 	else if (st->w->server_ok)
@@ -985,70 +512,79 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	st->res->verdict = LQ_V_QUIC;
 }
 
-/* Short header on a 4-tuple with no connection. */
-LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
+/* A short header on a 4-tuple with no path: what its steps share. */
+struct lq_short {
+	struct lq_dest_val *srv;	   /* the server's entry, when it is a confirmed server */
+	const struct lq_ip *client;	   /* the client's address */
+	const struct lq_endpoint *server; /* the server's endpoint */
+	lq_u64 cid_conn;		   /* the connection its DCID names, 0 for none */
+	lq_u64 anchor_conn;		   /* the one connection at its anchors, 0 or LQ_AMBIGUOUS */
+	lq_u64 rival;			   /* its own pseudo-label, once made */
+	lq_u8 lens[2];			   /* DCID lengths to try, LQ_NO_LEN for none */
+	lq_u8 dir;			   /* enum lq_dir */
+	lq_u8 peer_len;			   /* the other direction's ID length, from the DCID */
+};
+
+/* Step 1: which end is the server, and how long are the IDs it (or its
+ * client) expects? A confirmed server on either end tells; else a client
+ * address whose one connection knows its lengths. 0, or -1 when no state
+ * relates the packet to QUIC. */
+LQ_INLINE int lq_short_roles(const struct lq_st *st, struct lq_short *sh)
 {
 	struct lq_pkt *pkt = st->pkt;
-	struct lq_result *res = st->res;
-	struct lq_dest_val *ds, *srv = LQ_NULL;
-	struct lq_cid_val *cv = LQ_NULL;
-	struct lq_anchor *w, *a;
 	struct lq_sip_key *k = &st->w->pick_key;
-	struct lq_cid *dcid = &st->w->dcid;
-	const struct lq_ip *client;
-	const struct lq_endpoint *server;
-	lq_u8 lens[2] = { LQ_NO_LEN, LQ_NO_LEN };
-	lq_u8 dir, have_dcid = 0, peer_len = LQ_NO_LEN;
-	lq_u64 cid_conn = 0, anchor_conn = 0, rival = 0;
-	int i;
+	struct lq_dest_val *ds;
+	struct lq_anchor *w;
 
-	/* Which end is the server, and how long are the IDs it expects? */
-	ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->dst);
+	ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->dst);
 	if (lq_is_server(ds)) {
-		dir = LQ_C2S;
-		lens[0] = ds->server_cid_len[0];
-		lens[1] = ds->server_cid_len[1];
-		srv = ds;
-	} else {
-		ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->src);
-		if (lq_is_server(ds)) {
-			dir = LQ_S2C;
-			lens[0] = ds->client_cid_len[0];
-			lens[1] = ds->client_cid_len[1];
-			srv = ds;
-		} else {
-			/* an unknown server: is one end a known client address? */
-			lq_sip_key_make(k, &pkt->src.ip, LQ_NULL);
-			w = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
-			if (w && lq_anchor_unique(st, w, 0) && w->server_cid_len <= LQ_CID_MAX) {
-				dir = LQ_C2S;
-				lens[0] = w->server_cid_len;
-			} else {
-				lq_sip_key_make(k, &pkt->dst.ip, LQ_NULL);
-				w = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
-				if (w && lq_anchor_unique(st, w, 0) &&
-				    w->client_cid_len <= LQ_CID_MAX) {
-					dir = LQ_S2C;
-					lens[0] = w->client_cid_len;
-				} else {
-					res->verdict = LQ_V_NOT_QUIC; /* no related state */
-					return;
-				}
-			}
-		}
+		sh->dir = LQ_C2S;
+		sh->lens[0] = ds->server_cid_len[0];
+		sh->lens[1] = ds->server_cid_len[1];
+		sh->srv = ds;
+		return 0;
 	}
-	res->dir = dir;
-	st->w->server_ok = srv != LQ_NULL;
-	client = dir == LQ_C2S ? &pkt->src.ip : &pkt->dst.ip;
-	server = dir == LQ_C2S ? &pkt->dst : &pkt->src;
+	ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->src);
+	if (lq_is_server(ds)) {
+		sh->dir = LQ_S2C;
+		sh->lens[0] = ds->client_cid_len[0];
+		sh->lens[1] = ds->client_cid_len[1];
+		sh->srv = ds;
+		return 0;
+	}
+	/* an unknown server: is one end a known client address? */
+	lq_sip_key_make(k, &pkt->src.ip, LQ_NULL);
+	w = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
+	if (w && lq_anchor_unique(st, w, 0) && w->server_cid_len <= LQ_CID_MAX) {
+		sh->dir = LQ_C2S;
+		sh->lens[0] = w->server_cid_len;
+		return 0;
+	}
+	lq_sip_key_make(k, &pkt->dst.ip, LQ_NULL);
+	w = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
+	if (w && lq_anchor_unique(st, w, 0) && w->client_cid_len <= LQ_CID_MAX) {
+		sh->dir = LQ_S2C;
+		sh->lens[0] = w->client_cid_len;
+		return 0;
+	}
+	return -1;
+}
 
-	/* Try the DCID at the lengths this side was seen to use (learned, as
-	 * Wireshark learns them, instead of trying all 20 prefixes). A short
-	 * DCID matches unrelated packets by chance (1 in 256 for one byte:
-	 * defect 9 of the seed), so it only counts with other evidence. */
+/* Step 2: the DCID at the lengths this side was seen to use (learned, as
+ * Wireshark learns them, instead of trying all 20 prefixes), and the
+ * connection it names. Sets st->w->dcid (the first length that fits when
+ * none names a connection). 0, or -1 when the packet is shorter than any
+ * DCID it could carry. */
+LQ_INLINE int lq_short_match_cid(const struct lq_st *st, struct lq_short *sh)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_cid *dcid = &st->w->dcid;
+	struct lq_cid_val *cv;
+	int i, have_dcid = 0;
+
 	for (i = 0; i < 2; i++) {
 		struct lq_cid *c = &st->w->probe;
-		lq_u8 len = lens[i];
+		lq_u8 len = sh->lens[i];
 
 		if (len > LQ_CID_MAX || lq_short_dcid(pkt, len, c))
 			continue;
@@ -1058,17 +594,140 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 		}
 		if (len == 0)
 			continue;
-		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP_DCIDS, c);
-		if (cv && cv->dir == dir) {
-			cid_conn = cv->conn;
-			peer_len = cv->peer_cid_len;
+		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(cids), c);
+		if (cv && cv->dir == sh->dir) {
+			sh->cid_conn = cv->conn;
+			sh->peer_len = cv->peer_cid_len;
 			*dcid = *c;
 			break;
 		}
 	}
-	if (!have_dcid) {
+	if (!have_dcid)
+		return -1;
+	pkt->reason = 0;
+	pkt->flags &= (lq_u8)~LQ_RF_CUT;
+	pkt->dcid = *dcid;
+	return 0;
+}
+
+/* Step 3: the anchors, where they matter: to confirm a short known ID (a
+ * short DCID matches unrelated packets by chance, 1 in 256 for one byte,
+ * so it only counts with other evidence), or to link a client's probe. */
+LQ_INLINE void lq_short_consult_anchors(const struct lq_st *st, struct lq_short *sh)
+{
+	const struct lq_cid *dcid = &st->w->dcid;
+
+	st->w->origin = LQ_LINK_CID;
+	if ((sh->cid_conn && dcid->len < st->cfg->strong_cid) ||
+	    (!sh->cid_conn && dcid->len > 0 && (st->pkt->flags & LQ_RF_PROBE_SIZE) &&
+	     sh->dir == LQ_C2S)) {
+		sh->rival = lq_rival_label(&st->w->key);
+		sh->anchor_conn = lq_anchor_pick(st, sh->client, sh->server, sh->srv, sh->rival);
+	}
+}
+
+/* Step 4a: a known ID on a new 4-tuple is NAT rebinding. A short one counts
+ * only when the client's own address also names that connection: the
+ * server-wide anchor would confirm any lucky byte. Returns 1 when linked. */
+LQ_INLINE int lq_short_link_rebinding(const struct lq_st *st, struct lq_short *sh)
+{
+	const struct lq_cid *dcid = &st->w->dcid;
+	lq_u8 origin = st->w->origin;
+
+	if (!sh->cid_conn ||
+	    (dcid->len < st->cfg->strong_cid &&
+	     (sh->cid_conn != sh->anchor_conn ||
+	      (origin != LQ_LINK_SIP && origin != LQ_LINK_CLIENT))))
+		return 0;
+	lq_link_path(st, sh->cid_conn, sh->dir,
+		     sh->dir == LQ_C2S ? lq_lens(dcid->len, sh->peer_len)
+				       : lq_lens(sh->peer_len, dcid->len),
+		     0);
+	return 1;
+}
+
+/* Step 4b: a client's probe on a new path with a new ID, and one connection
+ * fits at the anchors. Only a client opens a path (RFC 9000 §9): a server's
+ * probe-sized packet first on a new 4-tuple means its client's packets are
+ * out of view, and so may be the handshake of the connection it belongs to
+ * (a server greasing the fixed bit from its first Initial on shows nothing
+ * of it): taken for the one connection at the anchors, it would merge two.
+ * A flow already pending never qualifies (its first packet was no probe).
+ * Returns 1 when linked. */
+LQ_INLINE int lq_short_link_probe(const struct lq_st *st, struct lq_short *sh)
+{
+	const struct lq_cid *dcid = &st->w->dcid;
+	struct lq_pending_val *pend;
+	struct lq_anchor *a;
+	lq_u8 scl = LQ_NO_LEN, ccl = LQ_NO_LEN;
+
+	if (sh->cid_conn || !sh->anchor_conn || sh->anchor_conn == LQ_AMBIGUOUS ||
+	    dcid->len == 0 || !(st->pkt->flags & LQ_RF_PROBE_SIZE) || sh->dir != LQ_C2S)
+		return 0;
+	pend = (struct lq_pending_val *)lq_map_lookup(LQ_MAP(pending), &st->w->key);
+	if (pend && !lq_stale(st, pend->last_seen))
+		return 0;
+	/* the connection's ID lengths, from the anchor that named it */
+	if (st->w->origin == LQ_LINK_SERVER && sh->srv) {
+		a = &sh->srv->anchor;
+	} else {
+		struct lq_sip_key *k = &st->w->pick_key;
+
+		lq_sip_key_make(k, sh->client, st->w->origin == LQ_LINK_SIP ? sh->server : LQ_NULL);
+		a = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
+	}
+	if (a) {
+		scl = a->server_cid_len;
+		ccl = a->client_cid_len;
+	}
+	scl = dcid->len; /* a client's probe: its DCID is the server's ID */
+	lq_link_path(st, sh->anchor_conn, sh->dir, lq_lens(scl, ccl), 1);
+	return 1;
+}
+
+/* Step 4c: related to QUIC endpoints, but no evidence links it: never
+ * merged. Sent to a server with an ID no connection has shown, it is
+ * garbage (with the fixed bit cleared too, which only a connection that
+ * agreed may do); else pending. Even when the guard drops it, it is
+ * remembered: as a rival it keeps a later unanswered probe from being taken
+ * for the one known connection's migration (tests/reasons.sh has the
+ * case). */
+LQ_INLINE void lq_short_unlinked(const struct lq_st *st, struct lq_short *sh)
+{
+	struct lq_result *res = st->res;
+
+	if (sh->dir == LQ_C2S && sh->srv) {
+		res->verdict = LQ_V_GARBAGE;
+		res->reason = (st->pkt->b0 & 0x40) ? LQ_R_UNKNOWN_DCID : LQ_R_FIXED_BIT;
+	} else {
+		res->verdict = LQ_V_PENDING;
+	}
+	st->w->rival = sh->rival ? sh->rival : lq_rival_label(&st->w->key);
+	lq_pend(st, sh->dir, sh->client, sh->server, sh->srv);
+}
+
+/* Short header on a 4-tuple with no path. */
+LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_result *res = st->res;
+	struct lq_short sh;
+
+	lq_zero(&sh, sizeof(sh));
+	sh.lens[0] = sh.lens[1] = LQ_NO_LEN;
+	sh.peer_len = LQ_NO_LEN;
+	if (lq_short_roles(st, &sh)) {
+		res->verdict = LQ_V_NOT_QUIC; /* no related state */
+		return;
+	}
+	res->dir = sh.dir;
+	st->w->server_ok = sh.srv != LQ_NULL;
+	sh.client = sh.dir == LQ_C2S ? &pkt->src.ip : &pkt->dst.ip;
+	sh.server = sh.dir == LQ_C2S ? &pkt->dst : &pkt->src;
+
+	if (lq_short_match_cid(st, &sh)) {
 		/* shorter than any DCID it could carry */
-		if (dir == LQ_C2S && srv) {
+		if (sh.dir == LQ_C2S && sh.srv) {
 			res->verdict = LQ_V_GARBAGE;
 			res->reason = pkt->reason ? pkt->reason : LQ_R_LENGTH_OVERRUN;
 		} else {
@@ -1076,79 +735,10 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 		}
 		return;
 	}
-	pkt->reason = 0;
-	pkt->flags &= (lq_u8)~LQ_RF_CUT;
-	pkt->dcid = *dcid;
-
-	st->w->origin = LQ_LINK_CID;
-	/* the anchors matter to confirm a short known ID, or to link a probe */
-	if ((cid_conn && dcid->len < st->cfg->strong_cid) ||
-	    (!cid_conn && dcid->len > 0 && (pkt->flags & LQ_RF_PROBE_SIZE) && dir == LQ_C2S)) {
-		rival = lq_rival_label(&st->w->key);
-		anchor_conn = lq_anchor_pick(st, client, server, srv, rival);
-	}
-
-	/* A known ID on a new 4-tuple: NAT rebinding. A short one counts only
-	 * when the client's own address also names that connection: the
-	 * server-wide anchor would confirm any lucky byte. */
-	if (cid_conn && (dcid->len >= st->cfg->strong_cid ||
-			 (cid_conn == anchor_conn && (st->w->origin == LQ_LINK_SIP ||
-						      st->w->origin == LQ_LINK_CLIENT)))) {
-		lq_link_path(st, cid_conn,
-			     dir, dir == LQ_C2S ? lq_lens(dcid->len, peer_len) : lq_lens(peer_len, dcid->len),
-			     0);
+	lq_short_consult_anchors(st, &sh);
+	if (lq_short_link_rebinding(st, &sh) || lq_short_link_probe(st, &sh))
 		return;
-	}
-	/* Only a client opens a path (RFC 9000 §9): a server's probe-sized
-	 * packet first on a new 4-tuple means its client's packets are out of
-	 * view, and so may be the handshake of the connection it belongs to
-	 * (a server greasing the fixed bit from its first Initial on shows
-	 * nothing of it): taken for the one connection at the anchors, it
-	 * would merge two. */
-	if (!cid_conn && anchor_conn && anchor_conn != LQ_AMBIGUOUS && dcid->len > 0 &&
-	    (pkt->flags & LQ_RF_PROBE_SIZE) && dir == LQ_C2S) {
-		/* a probe on a new path with a new ID, and one connection fits;
-		 * a flow already pending never qualifies (its first packet was no
-		 * probe) */
-		struct lq_pending_val *pend =
-			(struct lq_pending_val *)lq_map_lookup(LQ_MAP_PENDING, &st->w->key);
-
-		if (!pend || lq_stale(st, pend->last_seen)) {
-			lq_u8 scl = LQ_NO_LEN, ccl = LQ_NO_LEN;
-
-			if (st->w->origin == LQ_LINK_SERVER && srv) {
-				a = &srv->anchor;
-			} else {
-				lq_sip_key_make(k, client,
-						st->w->origin == LQ_LINK_SIP ? server : LQ_NULL);
-				a = (struct lq_anchor *)lq_map_lookup(LQ_MAP_SIP, k);
-			}
-			if (a) {
-				scl = a->server_cid_len;
-				ccl = a->client_cid_len;
-			}
-			if (dir == LQ_C2S)
-				scl = dcid->len;
-			else
-				ccl = dcid->len;
-			lq_link_path(st, anchor_conn, dir, lq_lens(scl, ccl), 1);
-			return;
-		}
-	}
-	/* related to QUIC endpoints, but no evidence: never merge */
-	if (dir == LQ_C2S && srv) {
-		/* an ID no connection has shown, sent to a server; with the fixed
-		 * bit cleared too, which only a connection that agreed may do */
-		res->verdict = LQ_V_GARBAGE;
-		res->reason = (pkt->b0 & 0x40) ? LQ_R_UNKNOWN_DCID : LQ_R_FIXED_BIT;
-		/* even when the guard drops it, it is remembered: as a rival it
-		 * keeps a later unanswered probe from being taken for the one
-		 * known connection's migration (tests/reasons.sh has the case) */
-	} else {
-		res->verdict = LQ_V_PENDING;
-	}
-	st->w->rival = rival ? rival : lq_rival_label(&st->w->key);
-	lq_pend(st, dir, client, server, srv);
+	lq_short_unlinked(st, &sh);
 }
 
 /* ---- entry point ------------------------------------------------------------ */
@@ -1179,13 +769,13 @@ LQ_SUBPROG void lq_track(struct lq_st *st)
 	/* the guard limits long headers (connection attempts and handshakes)
 	 * per source, before any state is made for them; servers are exempt */
 	if (form == LQ_FORM_LONG && (st->cfg->flags & LQ_CF_GUARD) && st->cfg->lh_interval_ns &&
-	    !lq_is_server((struct lq_dest_val *)lq_map_lookup(LQ_MAP_DEST, &pkt->src)) &&
+	    !lq_is_server((struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->src)) &&
 	    !lq_guard_charge(st, 0)) {
 		lq_limited(st, LQ_R_RATE_LIMIT);
 		return;
 	}
 	st->src_is_b = (lq_u8)lq_path_key_make(&pkt->src, &pkt->dst, &st->w->key);
-	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP_CONNS, &st->w->key);
+	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), &st->w->key);
 	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
 		pv = LQ_NULL; /* idle too long: what comes now starts afresh */
 
@@ -1218,3 +808,4 @@ LQ_SUBPROG void lq_track(struct lq_st *st)
 }
 
 #endif /* LQ_TRACK_H */
+

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lq_types.h - every type that crosses the kernel/user boundary: the keys and
- * values of the five maps, the per-packet record and the settings.
+ * values of the maps (listed in lq_vocab.h), the per-packet record and the
+ * settings.
  *
- * Defined once, here, and used by bpf/, replay/, live/ and tests/ alike.
+ * Defined once, here, and used by bpf/, lib/, the tools and tests/ alike.
  * Keys are zeroed in full (padding included) before use: hash maps compare
  * bytes.
  */
@@ -11,29 +12,10 @@
 #define LQ_TYPES_H
 
 #include "lq_base.h"
+#include "lq_vocab.h"
 
 #ifndef LQ_CID_MAX
 #define LQ_CID_MAX 20 /* RFC 9000 §17.2: a v1 connection ID is at most 20 bytes */
-#endif
-
-/* Default sizes of the maps; the loader (or replay) may change them. */
-#ifndef LQ_DEF_CONNS
-#define LQ_DEF_CONNS 262144
-#endif
-#ifndef LQ_DEF_DCIDS
-#define LQ_DEF_DCIDS 524288
-#endif
-#ifndef LQ_DEF_DESTS
-#define LQ_DEF_DESTS 65536
-#endif
-#ifndef LQ_DEF_SIPS
-#define LQ_DEF_SIPS 262144
-#endif
-#ifndef LQ_DEF_PENDING
-#define LQ_DEF_PENDING 65536
-#endif
-#ifndef LQ_DEF_GUARD
-#define LQ_DEF_GUARD 65536
 #endif
 
 /* An address. IPv4 is kept IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2)
@@ -83,15 +65,6 @@ struct lq_path_key {
 	struct lq_endpoint b;
 };
 
-enum lq_path_state {
-	LQ_PS_HANDSHAKE = 0, /* long headers only so far */
-	LQ_PS_RETRY = 1,     /* server sent Retry; next client Initial restarts */
-	LQ_PS_VN = 2,        /* server sent Version Negotiation */
-	LQ_PS_ESTABLISHED = 3,
-	LQ_PS_PROBING = 4,  /* new path, linked by anchors, only probe-sized datagrams so far */
-	LQ_PS_MIGRATED = 5, /* the initiator sent non-probing packets on the new path */
-};
-
 /* lq_path_val.flags */
 #define LQ_PF_GQUIC 0x01	 /* legacy Google QUIC public header (<= Q043) */
 #define LQ_PF_SHARED 0x02	 /* a second connection was seen on this 4-tuple */
@@ -100,15 +73,6 @@ enum lq_path_state {
 #define LQ_PF_GREASE 0x08	 /* fixed bit seen cleared (RFC 9287 greasing) */
 #define LQ_PF_DCID_C2S_UNSET 0x10 /* dcid[LQ_C2S] not seen yet on this path */
 #define LQ_PF_DCID_S2C_UNSET 0x20 /* dcid[LQ_S2C] not seen yet on this path */
-
-/* How a path came to belong to its connection (lq_path_val.origin). */
-enum lq_link {
-	LQ_LINK_HANDSHAKE = 0, /* the connection started here */
-	LQ_LINK_CID = 1,       /* a known DCID arrived on a new 4-tuple */
-	LQ_LINK_SIP = 2,       /* same client address and server: sip_map */
-	LQ_LINK_CLIENT = 3,    /* same client address, another server: sip_map wildcard */
-	LQ_LINK_SERVER = 4,    /* same server, another client address: dest_map */
-};
 
 struct lq_path_val {
 	lq_u64 conn;	      /* connection label */
@@ -195,78 +159,10 @@ struct lq_pending_val {
 
 /* ---- per-packet result and record --------------------------------------- */
 
-enum lq_verdict {
-	LQ_V_NOT_IP = 0,    /* not IPv4/IPv6 */
-	LQ_V_NOT_UDP = 1,   /* IP, another transport */
-	LQ_V_FRAGMENT = 2,  /* a non-first IP fragment */
-	LQ_V_TRUNCATED = 3, /* IP or UDP header cut short */
-	LQ_V_NOT_QUIC = 4,  /* UDP that is not QUIC */
-	LQ_V_QUIC = 5,	    /* QUIC of a tracked connection: conn is set */
-	LQ_V_PENDING = 6,   /* QUIC-like, related to known QUIC endpoints, not linked */
-	LQ_V_GARBAGE = 7,   /* QUIC-shaped but invalid: reason is set */
-	LQ_V_LIMITED = 8,   /* over a guard rate limit: dropped before tracking */
-	LQ_V__COUNT = 9,
-};
-
-enum lq_reason {
-	LQ_R_NONE = 0,
-	LQ_R_INITIAL_TOO_SMALL = 1, /* client Initial in a datagram < 1200 bytes (RFC 9000 §14.1) */
-	LQ_R_UNKNOWN_VERSION = 2,   /* long header of a version not accepted */
-	LQ_R_CID_TOO_LONG = 3,	    /* CID length > 20 in a version that limits it */
-	LQ_R_LENGTH_OVERRUN = 4,    /* a Length (or a CID) runs past the datagram */
-	LQ_R_BAD_TYPE = 5,	    /* a packet type that cannot come from that side */
-	LQ_R_FIXED_BIT = 6,	    /* fixed bit cleared on a packet of no known connection */
-	LQ_R_UNKNOWN_DCID = 7,	    /* short header to a known server matching no connection */
-	LQ_R_EMPTY = 8,		    /* UDP datagram without payload to a QUIC server */
-	LQ_R_RATE_LIMIT = 9,	    /* guard: long-header rate of the source exceeded */
-	LQ_R_CONN_RATE = 10,	    /* guard: new-connection rate of the source exceeded */
-	LQ_R__COUNT = 11,
-};
-
-enum lq_event {
-	LQ_E_NONE = 0,
-	LQ_E_NEW_CONN = 1,   /* first packet of a new connection */
-	LQ_E_RETRY = 2,	     /* server asked for a Retry */
-	LQ_E_VN = 3,	     /* server sent Version Negotiation */
-	LQ_E_CID_CHANGE = 4, /* a new DCID on a known path */
-	LQ_E_REBINDING = 5,  /* known DCID on a new 4-tuple (NAT rebinding) */
-	LQ_E_PROBING = 6,    /* new 4-tuple with a new DCID: path probe */
-	LQ_E_MIGRATION = 7,  /* non-probing packets moved to the new path */
-	LQ_E_SHARED = 8,     /* another connection uses this 4-tuple */
-	LQ_E__COUNT = 9,
-};
-
-enum lq_ptype {
-	LQ_PT_NONE = 0,
-	LQ_PT_INITIAL = 1,
-	LQ_PT_0RTT = 2,
-	LQ_PT_HANDSHAKE = 3,
-	LQ_PT_RETRY = 4,
-	LQ_PT_VN = 5,
-	LQ_PT_1RTT = 6,	 /* short header */
-	LQ_PT_GQUIC = 7, /* legacy Google QUIC public header */
-	LQ_PT__COUNT = 8,
-};
-
 enum lq_action {
 	LQ_ACT_PASS = 0,
 	LQ_ACT_DROP = 1,
 };
-
-/* Where a record was taken (set by the BPF wrappers, 0 in replay). */
-enum lq_hook {
-	LQ_HOOK_REPLAY = 0,
-	LQ_HOOK_XDP = 1,
-	LQ_HOOK_TC_IN = 2,
-	LQ_HOOK_TC_OUT = 3,
-};
-
-/* lq_result.flags */
-#define LQ_RF_FIXED_CLEAR 0x01 /* fixed bit cleared (greased) on a known connection */
-#define LQ_RF_CUT 0x02	       /* the QUIC header runs past the captured bytes */
-#define LQ_RF_PROBE_SIZE 0x04  /* UDP payload >= 1200 bytes */
-#define LQ_RF_COALESCED 0x08   /* more than one QUIC packet in the datagram */
-#define LQ_RF_GSO_SEGMENT 0x10 /* one segment of a GSO super-packet */
 
 struct lq_result {
 	lq_u64 ts;   /* ns: capture time in replay, ktime in the kernel */
@@ -293,6 +189,15 @@ struct lq_result {
 	struct lq_cid scid;
 	lq_u8 pad2[2];
 };
+
+/* Is this record notable: what -e prints, and all the kernel reports when
+ * not every record is wanted? An event, or a verdict marked notable in
+ * lq_vocab.h (pending, garbage, limited). One rule for both sides. */
+LQ_INLINE int lq_notable(const struct lq_result *r)
+{
+	return r->event != LQ_E_NONE ||
+	       (r->verdict < LQ_V__COUNT && ((LQ_VERDICTS_NOTABLE >> r->verdict) & 1));
+}
 
 /* Per-CPU counters of the BPF programs; replay keeps the same ones. */
 struct lq_counters {
@@ -361,12 +266,6 @@ struct lq_config {
 	lq_u64 conn_interval_ns;   /* new connections per source */
 	lq_u64 conn_tolerance_ns;
 };
-
-/* Garbage classes the guard drops unless told otherwise: all of them. */
-#define LQ_GUARD_DROP_ALL                                                                         \
-	((1U << LQ_R_INITIAL_TOO_SMALL) | (1U << LQ_R_UNKNOWN_VERSION) | (1U << LQ_R_CID_TOO_LONG) | \
-	 (1U << LQ_R_LENGTH_OVERRUN) | (1U << LQ_R_BAD_TYPE) | (1U << LQ_R_FIXED_BIT) |             \
-	 (1U << LQ_R_UNKNOWN_DCID) | (1U << LQ_R_EMPTY))
 
 /* ---- the guard's state: lq_guard map ------------------------------------------- */
 

@@ -15,7 +15,7 @@
 
 #define TOOL "linkquic-replay"
 
-static const char usage[] =
+static const char usage_head[] =
 	"Usage: linkquic-replay [OPTIONS] FILE [FILTER...]\n"
 	"Follows QUIC connections in a capture (pcap or pcapng; FILE '-' reads standard\n"
 	"input) across connection ID changes, NAT rebinding, migration and new paths,\n"
@@ -27,21 +27,13 @@ static const char usage[] =
 	"                        the summary goes to stderr)\n"
 	"  -e, --events          records only for notable frames: events, pending,\n"
 	"                        garbage, limited\n"
-	"  -m, --maps            also print the six maps at the end\n"
+	"  -m, --maps            also print the maps at the end\n"
 	"  -q, --quiet           no connection table or summary\n"
 	"      --timing          print on stderr the CPU and wall time the frames took\n"
 	"                        (start-up and the output at the end left out), for\n"
-	"                        benchmarks; user-space replay only\n"
-	LQ_TRACKING_HELP("")
-	"Guard (what linkquic-live --guard would drop, reported as action \"drop\"):\n"
-	"      --guard           drop garbage (see --guard-drop) and apply the rates\n"
-	"      --guard-drop=LIST garbage classes to drop: all (default), none, or any of\n"
-	"                        initial_too_small,unknown_version,cid_too_long,\n"
-	"                        length_overrun,bad_type,fixed_bit,unknown_dcid,empty\n"
-	"      --guard-rate=R[:B]      long-header packets per second per source (IPv6:\n"
-	"                        per /64), burst B (default R); off unless given\n"
-	"      --guard-conn-rate=R[:B] new connections per second per source\n"
-	"      --max-guard=N     lq_guard entries (default 65536)\n"
+	"                        benchmarks; user-space replay only\n";
+
+static const char usage_tail[] =
 	"Kernel:\n"
 	"      --kernel          run every frame through the loaded XDP program\n"
 	"                        (bpf_prog_test_run) instead of user space\n"
@@ -55,6 +47,16 @@ static const char usage[] =
 	"  tcpdump -i eth0 -w - udp | linkquic-replay -f csv -e -\n"
 	"  linkquic-replay --guard --guard-rate 20:40 -f jsonl -e capture.pcap\n"
 	"  sudo linkquic-replay --compare capture.pcap\n";
+
+static void usage(void)
+{
+	fputs(usage_head, stdout);
+	lq_opt_help_tracking(stdout, 24);
+	lq_opt_help_guard(stdout, 24,
+			  "report what linkquic-live --guard would drop, as action \"drop\": the "
+			  "garbage classes of --guard-drop and what is over the rates");
+	fputs(usage_tail, stdout);
+}
 
 static char *join_args(int argc, char **argv)
 {
@@ -109,6 +111,8 @@ int main(int argc, char **argv)
 		rc = lq_opt_tracking(TOOL, c, optarg, &o.cfg, &o.sizes);
 		if (rc < 0)
 			return 1;
+		if (rc == 2)
+			return 0; /* --vocabulary */
 		if (rc == 0)
 			continue;
 		switch (c) {
@@ -138,7 +142,7 @@ int main(int argc, char **argv)
 			o.verbose = 1;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			usage();
 			return 0;
 		case ':':
 		default:

@@ -204,15 +204,15 @@ int replay_kernel(const struct replay_opts *o)
 		status = 1;
 	} else {
 		if (compare && !status) {
-			status = diff_map(&umaps.conns, &kmaps.conns) || diff_map(&umaps.dcids, &kmaps.dcids) ||
-				 diff_map(&umaps.dest, &kmaps.dest) || diff_map(&umaps.sip, &kmaps.sip) ||
+			status = diff_map(&umaps.paths, &kmaps.paths) || diff_map(&umaps.cids, &kmaps.cids) ||
+				 diff_map(&umaps.servers, &kmaps.servers) || diff_map(&umaps.clients, &kmaps.clients) ||
 				 diff_map(&umaps.pending, &kmaps.pending) ||
 				 diff_map(&umaps.guard, &kmaps.guard);
 			if (!status)
 				printf("agree: %" PRIu64 " frames, same verdict, label, event and every "
 				       "field; %u + %u + %u + %u + %u + %u map entries identical%s\n",
-				       st.frames, kmaps.conns.count, kmaps.dcids.count, kmaps.dest.count,
-				       kmaps.sip.count, kmaps.pending.count, kmaps.guard.count,
+				       st.frames, kmaps.paths.count, kmaps.cids.count, kmaps.servers.count,
+				       kmaps.clients.count, kmaps.pending.count, kmaps.guard.count,
 				       cut ? " (frames cut to the test-run size limit)" : "");
 		} else if (!compare) {
 			replay_finish(o, &st, &kmaps, ct);

@@ -13,7 +13,7 @@ int replay_wants_record(const struct replay_opts *o, const struct lq_result *r)
 		return 0;
 	if (!o->events_only)
 		return 1;
-	return r->event != LQ_E_NONE || r->verdict == LQ_V_GARBAGE || r->verdict == LQ_V_PENDING;
+	return lq_notable(r);
 }
 
 int replay_wants_table(const struct replay_opts *o)
@@ -72,8 +72,8 @@ static void ahead_prepare(const struct capture *cap, struct lq_maps *maps, struc
 	}
 	a->has_key = !lq_frame_path_key(a->data, a->caplen, (uint32_t)a->l3, a->proto, &key);
 	if (a->has_key) {
-		a->hash = emu_map_hash(&maps->conns, &key);
-		emu_map_prefetch_bucket(&maps->conns, a->hash);
+		a->hash = emu_map_hash(&maps->paths, &key);
+		emu_map_prefetch_bucket(&maps->paths, a->hash);
 	}
 }
 
@@ -152,7 +152,7 @@ int replay_user(const struct replay_opts *o)
 			break;
 		i = (head + 1) % 3;
 		if (n > 1 && q[i].has_key)
-			emu_map_prefetch_slot(&maps.conns, q[i].hash);
+			emu_map_prefetch_slot(&maps.paths, q[i].hash);
 		lq_classify(&maps, &o->cfg, q[head].ts, q[head].data, q[head].caplen,
 			    (uint32_t)q[head].l3, q[head].proto, &r);
 		lq_stats_add(&st, &r);

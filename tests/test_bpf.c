@@ -156,7 +156,7 @@ int main(void)
 	lq_config_default(&o.cfg);
 	o.cfg.flags |= LQ_CF_REPORT_ALL;
 	lq_map_sizes_default(&o.sizes);
-	o.sizes.conns = o.sizes.dcids = o.sizes.dest = o.sizes.sip = o.sizes.pending = o.sizes.guard =
+	o.sizes.paths = o.sizes.cids = o.sizes.servers = o.sizes.clients = o.sizes.pending = o.sizes.guard =
 		4096;
 	o.test_clock = 1;
 	if (lq_kernel_open(&k, &o))

@@ -31,10 +31,10 @@ static void native_reset(void *ctx)
 {
 	struct native *n = ctx;
 
-	emu_map_clear(&n->maps.conns);
-	emu_map_clear(&n->maps.dcids);
-	emu_map_clear(&n->maps.dest);
-	emu_map_clear(&n->maps.sip);
+	emu_map_clear(&n->maps.paths);
+	emu_map_clear(&n->maps.cids);
+	emu_map_clear(&n->maps.servers);
+	emu_map_clear(&n->maps.clients);
 	emu_map_clear(&n->maps.pending);
 	emu_map_clear(&n->maps.guard);
 }
@@ -61,7 +61,7 @@ int main(void)
 	lq_config_default(&nat.cfg);
 	fx_guard_config(&natg.cfg);
 	lq_map_sizes_default(&sz);
-	sz.conns = sz.dcids = sz.dest = sz.sip = sz.pending = sz.guard = 4096;
+	sz.paths = sz.cids = sz.servers = sz.clients = sz.pending = sz.guard = 4096;
 	if (!tests || lq_maps_init(&nat.maps, &sz) || lq_maps_init(&natg.maps, &sz))
 		return 1;
 	for (i = 0; i < fx_ncases; i++) {

@@ -248,7 +248,7 @@ static void random_frames(void **state)
 	(void)state;
 	lq_config_default(&cfg);
 	lq_map_sizes_default(&sz);
-	sz.conns = sz.dcids = sz.dest = sz.sip = sz.pending = sz.guard = 256;
+	sz.paths = sz.cids = sz.servers = sz.clients = sz.pending = sz.guard = 256;
 	assert_int_equal(lq_maps_init(&maps, &sz), 0);
 	for (i = 0; i < 50000; i++) {
 		x = x * 1103515245 + 12345;

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lq_step.h - what every step of the tracker shares: one packet's context,
+ * the map flags, expiry, connection IDs and how results are written.
+ *
+ * The tracker reads no packet memory: lq_parse_quic() left everything it
+ * needs in struct lq_pkt. The includer provides the map shim first:
+ *   void *lq_map_lookup(void *map, const void *key);
+ *   long lq_map_update(void *map, const void *key, const void *val, lq_u64 flags);
+ *   long lq_map_delete(void *map, const void *key);
+ * and LQ_MAP(member), an expression giving the map that parser/lq_vocab.h
+ * lists as member (paths, cids, servers, clients, pending, guard).
+ */
+#ifndef LQ_STEP_H
+#define LQ_STEP_H
+
+#include "lq_label.h"
+#include "lq_scratch.h"
+
+#ifndef LQ_ANY
+#define LQ_ANY 0     /* BPF_ANY */
+#define LQ_NOEXIST 1 /* BPF_NOEXIST */
+#define LQ_EXIST 2   /* BPF_EXIST */
+#endif
+
+#define LQ_AMBIGUOUS (~0ULL)  /* several connections fit */
+
+/* One packet's context, passed to every step. */
+struct lq_st {
+	const struct lq_config *cfg;
+	struct lq_work *w;
+	struct lq_pkt *pkt;
+	struct lq_result *res;
+	lq_u64 now;
+	lq_u32 tick;
+	lq_u32 idle_ticks;
+	lq_u8 src_is_b; /* the packet's source is endpoint b of w->key */
+};
+
+/* ---- expiry ----------------------------------------------------------------
+ * Everything expires after the idle timeout (cfg->idle_ns), and every map
+ * is an LRU hash, so state never grows without bound. Paths and pending
+ * flows keep ns times (lq_stale); anchors keep coarse ticks of 2^30 ns
+ * (lq_tick_live), refreshed now and then while their connection lives
+ * (lq_refresh in lq_track.h). A stale path is only resumed by a packet that
+ * proves it is the same connection (lq_resumes in lq_track.h). */
+
+LQ_INLINE int lq_stale(const struct lq_st *st, lq_u64 last_seen)
+{
+	return st->now > last_seen && st->now - last_seen > st->cfg->idle_ns;
+}
+
+
+/* A tick stamp is live: at most idle_ticks old. */
+LQ_INLINE int lq_tick_live(const struct lq_st *st, lq_u32 t)
+{
+	return (lq_u32)(st->tick - t) <= st->idle_ticks;
+}
+
+/* ---- connection IDs ------------------------------------------------------- */
+
+/* Records that packets going dir carry cid as DCID. peer_len: the length of
+ * the IDs going the other way, for a path that starts with this one. */
+LQ_SUBPROG void lq_learn_cid(const struct lq_st *st, const struct lq_cid *cid, lq_u64 conn,
+			     lq_u8 dir, lq_u8 peer_len)
+{
+	struct lq_cid_val *v = &st->w->cidv;
+
+	if (cid->len == 0)
+		return; /* zero-length IDs identify nothing */
+	lq_zero(v, sizeof(*v));
+	v->conn = conn;
+	v->dir = dir;
+	v->peer_cid_len = peer_len;
+	lq_map_update(LQ_MAP(cids), cid, v, LQ_ANY);
+}
+
+/* The short header's DCID, if it is len bytes long (read from pkt->sh). */
+LQ_INLINE int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
+{
+	int i;
+
+	lq_zero(cid, sizeof(*cid));
+	if (len > LQ_CID_MAX)
+		return -1;
+	if (len > pkt->sh_len) {
+		if (len > pkt->sh_room)
+			pkt->reason = LQ_R_LENGTH_OVERRUN; /* the datagram is shorter */
+		else
+			pkt->flags |= LQ_RF_CUT; /* the capture is */
+		return -1;
+	}
+	for (i = 0; i < LQ_CID_MAX; i++) /* mask: all ones while i < len */
+		cid->id[i] = pkt->sh[i] & (lq_u8)(((lq_s32)i - (lq_s32)len) >> 31);
+	cid->len = len;
+	return 0;
+}
+
+/* ---- servers --------------------------------------------------------------- */
+
+/* A server is confirmed once it has answered: its own CID length is known. */
+LQ_INLINE int lq_is_server(const struct lq_dest_val *d)
+{
+	return d && d->server_cid_len[0] != LQ_NO_LEN;
+}
+
+/* ---- results -------------------------------------------------------------- */
+
+/* Reports an event and marks it on the path it happened on, for the
+ * connection table (pv: the path's value, in the map or about to go in). */
+LQ_INLINE void lq_event(const struct lq_st *st, struct lq_path_val *pv, lq_u8 event)
+{
+	st->res->event = event;
+	pv->events |= (lq_u16)(1U << event);
+	if (event == LQ_E_CID_CHANGE)
+		pv->cid_changes++;
+}
+
+LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
+{
+	if (dir > LQ_S2C)
+		return;
+	pv->pkts[dir]++;
+	pv->bytes[dir] += st->pkt->ip_len;
+	pv->last_seen = st->now;
+}
+
+/* Not QUIC of any connection: garbage when it was sent to a QUIC server,
+ * plain non-QUIC UDP otherwise. */
+LQ_SUBPROG void lq_reject(const struct lq_st *st, lq_u8 reason)
+{
+	struct lq_dest_val *d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &st->pkt->dst);
+
+	st->res->conn = 0;
+	if (lq_is_server(d)) {
+		st->res->verdict = LQ_V_GARBAGE;
+		st->res->reason = reason;
+		st->res->dir = LQ_C2S;
+	} else {
+		st->res->verdict = LQ_V_NOT_QUIC;
+	}
+}
+
+/* Not a packet of the path's connection (another protocol sharing the
+ * 4-tuple, RFC 9443, or a forgery): garbage when it goes to the server. */
+LQ_INLINE void lq_reject_dir(const struct lq_st *st, lq_u8 dir, lq_u8 reason)
+{
+	st->res->conn = 0;
+	if (dir == LQ_C2S) {
+		st->res->verdict = LQ_V_GARBAGE;
+		st->res->reason = reason;
+	} else {
+		st->res->verdict = LQ_V_NOT_QUIC;
+	}
+}
+
+#endif /* LQ_STEP_H */
