@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * fixtures.c - scenarios of hand-built frames and what each frame must get.
- * Every seed defect listed in the classifier issue has a case named after
- * it; the other cases prove one linking rule each.
+ * Each case proves one rule of parsing, linking or the guard, and is named
+ * after it.
  */
 #include "fixtures.h"
 
@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "output.h"
 #include "pkt.h"
+#include "vocab.h"
 
 #define ANY (-2)
 #define NONE (-1)
@@ -77,72 +79,103 @@ static struct want L(int reason)
 	return D((struct want){ .verdict = LQ_V_LIMITED, .conn = NONE, .event = ANY, .reason = reason });
 }
 
+/* A short dump: the headers and the start of the QUIC packet are what
+ * tell; the rest is padding or ciphertext. */
+#define DUMP_MAX 96
+
 static void hexdump(const uint8_t *p, size_t n)
 {
-	size_t i;
+	size_t i, m = n < DUMP_MAX ? n : DUMP_MAX;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < m; i++)
 		fprintf(stderr, "%s%02x%s", i % 16 ? "" : "      ", p[i],
-			i % 16 == 15 || i + 1 == n ? "\n" : " ");
+			i % 16 == 15 || i + 1 == m ? "\n" : " ");
+	if (n > m)
+		fprintf(stderr, "      ... %zu more bytes\n", n - m);
 }
 
-static const char *vname(int v)
+static const char *nz(const char *s)
 {
-	static const char *const n[] = { "not_ip", "not_udp", "fragment", "truncated", "not_quic",
-					  "quic",   "pending", "garbage",  "limited" };
-	return v >= 0 && v < 9 ? n[v] : "?";
+	return s ? s : "none";
 }
 
-/* Sends frame[0..len) at the next millisecond and checks the result. */
+static void flag_names(unsigned flags, char *buf, size_t n)
+{
+	unsigned b;
+	size_t used = 0;
+
+	snprintf(buf, n, "none");
+	for (b = 0; b < LQ_RFB__COUNT; b++)
+		if (flags & (1u << b))
+			used += (size_t)snprintf(buf + used, n > used ? n - used : 0, "%s%s",
+						 used ? "+" : "", lq_word_name(LQ_LIST_RFLAG, b));
+}
+
+/* Appends "field: expected E, actual A" to why. */
+#define MISMATCH(...)                                                                       \
+	do {                                                                                \
+		size_t u_ = strlen(why);                                                    \
+		snprintf(why + u_, sizeof(why) - u_, "%s", u_ ? "; " : "");                 \
+		u_ = strlen(why);                                                           \
+		snprintf(why + u_, sizeof(why) - u_, __VA_ARGS__);                          \
+	} while (0)
+
+/* Sends frame[0..len) at the next millisecond and checks every field the
+ * case expects; a failure names each mismatched field, then prints the
+ * record as JSON and a short dump of the frame. */
 static void check(struct fx *f, const char *what, size_t len, struct want w)
 {
 	struct lq_result r;
-	char why[256] = "";
-	int err;
+	struct lq_rec_ctx rc = { 0, NULL };
+	char why[1024] = "", fe[64], fa[64];
+	int err, g;
 
 	f->now += 1000000;
 	f->step++;
 	memset(&r, 0, sizeof(r));
 	err = f->r->classify(f->r->ctx, f->frame, (uint32_t)len, f->now, &r);
 	if (err) {
-		snprintf(why, sizeof(why), "classify failed: %d", err);
-	} else if (r.verdict != w.verdict) {
-		snprintf(why, sizeof(why), "verdict: expected %s, actual %s", vname(w.verdict),
-			 vname(r.verdict));
-	} else if (w.conn == NONE && r.conn) {
-		snprintf(why, sizeof(why), "label: expected none, actual %016" PRIx64, r.conn);
-	} else if (w.conn >= 0 && !r.conn) {
-		snprintf(why, sizeof(why), "label: expected group %d, actual none", w.conn);
-	} else if (w.conn >= 0 && f->label[w.conn] && f->label[w.conn] != r.conn) {
-		snprintf(why, sizeof(why), "label: expected %016" PRIx64 " (group %d), actual %016" PRIx64,
-			 f->label[w.conn], w.conn, r.conn);
-	} else if (w.event != ANY && r.event != w.event) {
-		snprintf(why, sizeof(why), "event: expected %d, actual %d", w.event, r.event);
-	} else if (r.reason != w.reason) {
-		snprintf(why, sizeof(why), "reason: expected %d, actual %d", w.reason, r.reason);
-	} else if (w.types && r.types != w.types) {
-		snprintf(why, sizeof(why), "types: expected 0x%x, actual 0x%x", w.types, r.types);
-	} else if (w.npackets && r.npackets != w.npackets) {
-		snprintf(why, sizeof(why), "packets: expected %d, actual %d", w.npackets, r.npackets);
-	} else if ((r.flags & w.flags) != w.flags) {
-		snprintf(why, sizeof(why), "flags: expected 0x%x set, actual 0x%x", w.flags, r.flags);
-	} else if (w.version && r.version != w.version) {
-		snprintf(why, sizeof(why), "version: expected 0x%08x, actual 0x%08x", w.version,
-			 r.version);
-	} else if (w.dir && r.dir != w.dir - 1) {
-		snprintf(why, sizeof(why), "dir: expected %d, actual %d", w.dir - 1, r.dir);
-	} else if (r.action != w.action) {
-		snprintf(why, sizeof(why), "action: expected %s, actual %s",
-			 w.action ? "drop" : "pass", r.action ? "drop" : "pass");
+		MISMATCH("classify failed: %d", err);
+		goto report;
 	}
+	if (r.verdict != w.verdict)
+		MISMATCH("verdict: expected %s, actual %s", lq_verdict_name((unsigned)w.verdict),
+			 lq_verdict_name(r.verdict));
+	if (w.conn == NONE && r.conn)
+		MISMATCH("label: expected none, actual %016" PRIx64, r.conn);
+	else if (w.conn >= 0 && !r.conn)
+		MISMATCH("label: expected group %d, actual none", w.conn);
+	else if (w.conn >= 0 && f->label[w.conn] && f->label[w.conn] != r.conn)
+		MISMATCH("label: expected %016" PRIx64 " (group %d), actual %016" PRIx64,
+			 f->label[w.conn], w.conn, r.conn);
+	if (w.event != ANY && r.event != w.event)
+		MISMATCH("event: expected %s, actual %s", nz(lq_event_name((unsigned)w.event)),
+			 nz(lq_event_name(r.event)));
+	if (r.reason != w.reason)
+		MISMATCH("reason: expected %s, actual %s", nz(lq_reason_name((unsigned)w.reason)),
+			 nz(lq_reason_name(r.reason)));
+	if (w.types && r.types != w.types)
+		MISMATCH("types: expected 0x%x, actual 0x%x", w.types, r.types);
+	if (w.npackets && r.npackets != w.npackets)
+		MISMATCH("packets: expected %d, actual %d", w.npackets, r.npackets);
+	if ((r.flags & w.flags) != w.flags) {
+		flag_names((unsigned)w.flags, fe, sizeof(fe));
+		flag_names(r.flags, fa, sizeof(fa));
+		MISMATCH("flags: expected %s set, actual %s", fe, fa);
+	}
+	if (w.version && r.version != w.version)
+		MISMATCH("version: expected 0x%08x, actual 0x%08x", w.version, r.version);
+	if (w.dir && r.dir != w.dir - 1)
+		MISMATCH("dir: expected %s, actual %s", nz(lq_dir_name((unsigned)w.dir - 1)),
+			 nz(lq_dir_name(r.dir)));
+	if (r.action != w.action)
+		MISMATCH("action: expected %s, actual %s", w.action ? "drop" : "pass",
+			 r.action ? "drop" : "pass");
 	if (!why[0] && w.conn >= 0) {
-		int g;
-
 		/* a new group must not reuse another group's label */
 		for (g = 0; g < 32 && !f->label[w.conn]; g++) {
 			if (g != w.conn && f->label[g] == r.conn) {
-				snprintf(why, sizeof(why),
-					 "label: group %d got %016" PRIx64 ", already group %d's (a merge)",
+				MISMATCH("label: group %d got %016" PRIx64 ", already group %d's (a merge)",
 					 w.conn, r.conn, g);
 				break;
 			}
@@ -150,13 +183,14 @@ static void check(struct fx *f, const char *what, size_t len, struct want w)
 		if (!why[0])
 			f->label[w.conn] = r.conn;
 	}
+report:
 	if (why[0]) {
 		f->failures++;
 		fprintf(stderr, "  FAIL [%s] %s / step %d (%s): %s\n", f->r->name, f->cname, f->step,
 			what, why);
-		fprintf(stderr, "    result: verdict=%s conn=%016" PRIx64 " event=%d reason=%d dir=%d "
-				"types=0x%x packets=%d flags=0x%x\n",
-			vname(r.verdict), r.conn, r.event, r.reason, r.dir, r.types, r.npackets, r.flags);
+		rc.frame = (uint64_t)f->step;
+		fputs("    record: ", stderr);
+		lq_print_record(stderr, LQ_FMT_JSONL, &rc, &r);
 		fprintf(stderr, "    frame (%zu bytes):\n", len);
 		hexdump(f->frame, len);
 	}
@@ -414,14 +448,14 @@ static void probe_unanswered_second_dcid(struct fx *f)
 	s2c(f, &c, 300, Q(0));
 }
 
-/* seed defect 1: only version 1 accepted (here: VN, v2 and drafts too) */
-static void defect1_versions(struct fx *f)
+/* Every version the parser knows is QUIC: v1, v2, the drafts, VN. */
+static void versions_known(struct fx *f)
 {
 	versions(f);
 }
 
-/* seed defect 2: DCIDs over 17 bytes refused; the limit is 20 */
-static void defect2_twenty_byte_cids(struct fx *f)
+/* CIDs up to 20 bytes are valid (RFC 9000 §17.2); 21 is garbage. */
+static void cids_up_to_twenty(struct fx *f)
 {
 	struct conn c;
 	struct pkt_cid c21 = pkt_cid(21, 5);
@@ -438,8 +472,9 @@ static void defect2_twenty_byte_cids(struct fx *f)
 	send(f, "21-byte DCID", &c.cli, &c.srv, n, NULL, G(LQ_R_CID_TOO_LONG));
 }
 
-/* seed defect 3: a shorter new DCID left stale bytes in the stored key */
-static void defect3_shorter_dcid(struct fx *f)
+/* A stored CID key is exactly its length: a shorter new DCID leaves no
+ * bytes of the longer one behind. */
+static void cid_key_exact_length(struct fx *f)
 {
 	struct conn c;
 
@@ -451,8 +486,8 @@ static void defect3_shorter_dcid(struct fx *f)
 	s2c(f, &c, 400, Q(0));
 }
 
-/* seed defect 4: only 48 bytes read, without checking the end */
-static void defect4_whole_header(struct fx *f)
+/* Headers are parsed to their end, and bounded by the datagram. */
+static void header_to_its_end(struct fx *f)
 {
 	struct conn c;
 	struct want w;
@@ -490,8 +525,8 @@ static void defect4_whole_header(struct fx *f)
 	     G(LQ_R_LENGTH_OVERRUN));
 }
 
-/* seed defect 5: IPv4 only, 20-byte IP header assumed, no VLAN, no IPv6 */
-static void defect5_encapsulations(struct fx *f)
+/* IPv4 with options, VLAN and QinQ tags, IPv6 with extension headers. */
+static void encapsulations(struct fx *f)
 {
 	static const struct pkt_opts opt4 = { .vlan = 1, .ip_options = 3 };
 	static const struct pkt_opts qinq = { .vlan = 2 };
@@ -511,8 +546,8 @@ static void defect5_encapsulations(struct fx *f)
 	s2c(f, &b, 700, Q(1));
 }
 
-/* seed defect 6: only the first packet of a datagram parsed, types ignored */
-static void defect6_coalesced(struct fx *f)
+/* Every packet of a datagram is walked (RFC 9000 §12.2), its type reported. */
+static void coalesced_walked(struct fx *f)
 {
 	struct conn c;
 	struct want w;
@@ -535,9 +570,9 @@ static void defect6_coalesced(struct fx *f)
 	client_finished(f, &c, w);
 }
 
-/* seed defect 7: a move to a new address with a new CID never linked, and
- * the server's packets to the new address dropped */
-static void defect7_address_migration(struct fx *f)
+/* A move to a new client address with a new CID links by the anchors, and
+ * the server's packets to the new address follow it. */
+static void address_migration_by_anchor(struct fx *f)
 {
 	struct conn c;
 
@@ -555,8 +590,8 @@ static void defect7_address_migration(struct fx *f)
 	c2s(f, &c, 60, Q(0));
 }
 
-/* seed defect 8: a global pending table, one flow's DCID confirming another */
-static void defect8_pending_per_flow(struct fx *f)
+/* Pending state is per 4-tuple: one flow's DCID confirms no other flow. */
+static void pending_per_flow(struct fx *f)
 {
 	struct conn c, p1, p2;
 	struct pkt_cid x;
@@ -574,8 +609,9 @@ static void defect8_pending_per_flow(struct fx *f)
 	c2s(f, &c, 50, Q(0));
 }
 
-/* seed defect 9: a 1-byte DCID prefix linking 1 in 256 unrelated packets */
-static void defect9_short_cid(struct fx *f)
+/* A 1-byte DCID match alone links nothing: it matches 1 in 256 unrelated
+ * packets. */
+static void short_cid_alone(struct fx *f)
 {
 	struct conn c, junk;
 	char ip[32][20];
@@ -596,9 +632,9 @@ static void defect9_short_cid(struct fx *f)
 	s2c(f, &c, 1200, Q(0));
 }
 
-/* seed defect 10: nothing expired, full maps refused inserts (the map side
- * is test_maps' full_lru_evicts_unused) */
-static void defect10_expiry(struct fx *f)
+/* Idle entries expire, and a dead connection links nothing (full maps
+ * evict rather than refuse: test_maps' full_lru_evicts_unused). */
+static void idle_expiry(struct fx *f)
 {
 	struct conn c, m;
 
@@ -619,14 +655,14 @@ static void defect10_expiry(struct fx *f)
 	handshake(f, &c, 1); /* the old 4-tuple starts afresh */
 }
 
-/* seed defect 11: the two directions got different labels */
-static void defect11_both_directions(struct fx *f)
+/* Both directions of a connection carry one label. */
+static void both_directions_one_label(struct fx *f)
 {
 	both_directions(f);
 }
 
-/* seed defect 12: NEW_CONNECTION_ID rotation on a known 4-tuple unrecorded */
-static void defect12_cid_rotation(struct fx *f)
+/* A DCID change on a known 4-tuple (NEW_CONNECTION_ID in use) is recorded. */
+static void cid_rotation_recorded(struct fx *f)
 {
 	struct conn c;
 
@@ -1024,23 +1060,23 @@ static void guard_probe_costs_a_connection(struct fx *f)
 }
 
 const struct fx_case fx_cases[] = {
-	{ "defect1_versions", "v1, v2, v2 drafts, IETF drafts, mvfst, gQUIC T/Q05x are QUIC",
-	  defect1_versions, 0 },
-	{ "defect2_twenty_byte_cids", "CIDs up to 20 bytes; 21 is garbage", defect2_twenty_byte_cids, 0 },
-	{ "defect3_shorter_dcid", "a stored CID key is exactly its length", defect3_shorter_dcid, 0 },
-	{ "defect4_whole_header", "headers parsed to their end, bounded by the datagram",
-	  defect4_whole_header, 0 },
-	{ "defect5_encapsulations", "IPv4 options, VLAN, QinQ, IPv6 extension headers",
-	  defect5_encapsulations, 0 },
-	{ "defect6_coalesced", "coalesced packets walked, their types reported", defect6_coalesced, 0 },
-	{ "defect7_address_migration", "a new address with a new CID links by anchors",
-	  defect7_address_migration, 0 },
-	{ "defect8_pending_per_flow", "pending state is per 4-tuple", defect8_pending_per_flow, 0 },
-	{ "defect9_short_cid", "a 1-byte DCID match alone links nothing", defect9_short_cid, 0 },
-	{ "defect10_expiry", "idle entries expire; a dead connection links nothing",
-	  defect10_expiry, 0 },
-	{ "defect11_both_directions", "both directions share one label", defect11_both_directions, 0 },
-	{ "defect12_cid_rotation", "a CID change on a known path is recorded", defect12_cid_rotation, 0 },
+	{ "versions_known", "v1, v2, v2 drafts, IETF drafts, mvfst, gQUIC T/Q05x are QUIC",
+	  versions_known, 0 },
+	{ "cids_up_to_twenty", "CIDs up to 20 bytes; 21 is garbage", cids_up_to_twenty, 0 },
+	{ "cid_key_exact_length", "a stored CID key is exactly its length", cid_key_exact_length, 0 },
+	{ "header_to_its_end", "headers parsed to their end, bounded by the datagram",
+	  header_to_its_end, 0 },
+	{ "encapsulations", "IPv4 options, VLAN, QinQ, IPv6 extension headers",
+	  encapsulations, 0 },
+	{ "coalesced_walked", "coalesced packets walked, their types reported", coalesced_walked, 0 },
+	{ "address_migration_by_anchor", "a new address with a new CID links by anchors",
+	  address_migration_by_anchor, 0 },
+	{ "pending_per_flow", "pending state is per 4-tuple", pending_per_flow, 0 },
+	{ "short_cid_alone", "a 1-byte DCID match alone links nothing", short_cid_alone, 0 },
+	{ "idle_expiry", "idle entries expire; a dead connection links nothing",
+	  idle_expiry, 0 },
+	{ "both_directions_one_label", "both directions share one label", both_directions_one_label, 0 },
+	{ "cid_rotation_recorded", "a CID change on a known path is recorded", cid_rotation_recorded, 0 },
 	{ "grease_then_vn", "version negotiation keeps the label", grease_then_vn, 0 },
 	{ "retry_keeps_label", "Retry keeps the label", retry_keeps_label, 0 },
 	{ "new_handshake_same_tuple", "a new handshake is a new connection", new_handshake_same_tuple, 0 },

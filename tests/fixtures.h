@@ -35,7 +35,7 @@ struct fx;
 
 struct fx_case {
 	const char *name;
-	const char *rule; /* which rule, or which defect of the seed, it proves */
+	const char *rule; /* the rule it proves */
 	void (*run)(struct fx *f);
 	int guard; /* runs with fx_guard_config() instead of the defaults */
 };

@@ -67,9 +67,6 @@ import time
 
 PORT = 443
 
-GARBAGE_CLASSES = ["initial_too_small", "unknown_version", "cid_too_long", "length_overrun",
-                   "bad_type", "fixed_bit", "unknown_dcid", "empty"]
-
 # ---- the sources ----------------------------------------------------------------
 
 
@@ -206,6 +203,9 @@ MAKERS = {"initial_too_small": lambda rng: initial(rng, rng.randint(60, 1199)),
           "unknown_version": unknown_version, "cid_too_long": cid_too_long,
           "length_overrun": length_overrun, "bad_type": bad_type, "fixed_bit": fixed_bit,
           "unknown_dcid": unknown_dcid, "empty": empty}
+# one maker per garbage class of the tools (tests/vocab.py checks it against
+# linkquic-replay --vocabulary)
+GARBAGE_CLASSES = list(MAKERS)
 
 
 def form_of(payload):

@@ -19,29 +19,7 @@ fail=0
 check() { # label, replay args...
 	local label=$1
 	shift
-	python3 - "$EXP" "$label" <("$BIN" -f jsonl "$@" "$CAP" 2>/dev/null) <<'PY' || fail=1
-import json, sys
-exp = {}
-for line in open(sys.argv[1]):
-    if line.strip() and not line.startswith('#'):
-        f, v, r = line.split()
-        exp[int(f)] = (v, None if r == '-' else r)
-label, guard = sys.argv[2], 'guard' in sys.argv[2]
-recs = {r['frame']: r for r in map(json.loads, open(sys.argv[3]))}
-bad = 0
-for f, (v, r) in sorted(exp.items()):
-    got = recs.get(f)
-    drop = 'drop' if guard and v == 'garbage' else 'pass'
-    if not got or (got['verdict'], got['reason'], got['action']) != (v, r, drop):
-        bad += 1
-        print(f'reasons [{label}]: frame {f}: expected {v}/{r}/{drop}, actual '
-              f'{(got["verdict"], got["reason"], got["action"]) if got else "no record"}')
-        if got:
-            print('  ' + json.dumps(got))
-classes = sorted({r for v, r in exp.values() if r})
-print(f'reasons [{label}]: {len(exp) - bad}/{len(exp)} frames as expected; classes: {", ".join(classes)}')
-sys.exit(1 if bad else 0)
-PY
+	python3 tests/reasons_check.py "$EXP" "$label" <("$BIN" -f jsonl "$@" "$CAP" 2>/dev/null) || fail=1
 }
 
 check user

@@ -55,3 +55,16 @@ add_test(NAME timing
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(timing PROPERTIES LABELS unit TIMEOUT 30
   PASS_REGULAR_EXPRESSION "^linkquic-replay: timing: 125 frames, cpu [0-9]+ ns \\([0-9.]+ ns/frame\\), wall [0-9]+ ns \\([0-9.]+ ns/frame\\)\n$")
+
+# The vocabulary of parser/lq_vocab.h against the README's lists and the garbage classes that
+# pcaps/craft.py and tests/flood.py make.
+add_test(NAME vocab
+         COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/vocab.py ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(vocab PROPERTIES LABELS unit TIMEOUT 30)
+
+# pcaps/craft.py still makes pcaps/crafted/ byte for byte.
+add_test(NAME crafted
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/crafted.sh
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(crafted PROPERTIES LABELS unit TIMEOUT 120 SKIP_RETURN_CODE 77)
