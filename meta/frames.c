@@ -190,7 +190,16 @@ int lq_frames_walk(const uint8_t *p, size_t n, unsigned crypto_type, struct lq_c
 		switch (type) {
 		case FT_PADDING:
 			seen->padding_bytes++;
-			while (c.n && c.p[0] == 0) { /* a run of padding at once */
+			while (c.n >= 8) { /* a run of padding, 8 bytes at a time */
+				uint64_t w;
+				memcpy(&w, c.p, 8);
+				if (w)
+					break;
+				c.p += 8;
+				c.n -= 8;
+				seen->padding_bytes += 8;
+			}
+			while (c.n && c.p[0] == 0) {
 				c.p++;
 				c.n--;
 				seen->padding_bytes++;

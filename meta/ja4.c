@@ -28,37 +28,57 @@ const char *lq_ja4_version(uint16_t v)
 	return "00";
 }
 
-static int cmp16(const void *a, const void *b)
+/* Insertion sort: the lists are short (tens), and qsort allocates. */
+static void sort16(uint16_t *a, size_t n)
 {
-	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+	for (size_t i = 1; i < n; i++) {
+		uint16_t v = a[i];
+		size_t j = i;
+		for (; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+/* Appends "xxxx" items, sep before each but the first. */
+static size_t put_list(char *o, const uint16_t *a, size_t n, char first_sep)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i || first_sep)
+			o[k++] = i ? ',' : first_sep;
+		o[k++] = hexd[a[i] >> 12];
+		o[k++] = hexd[(a[i] >> 8) & 15];
+		o[k++] = hexd[(a[i] >> 4) & 15];
+		o[k++] = hexd[a[i] & 15];
+	}
+	return k;
 }
 
 /* SHA-256 of "xxxx,xxxx,..." (then "_" and a second list when b is given),
  * its first 12 hex digits; "000000000000" for an empty first list. */
 static void hash12(const uint16_t *a, size_t na, const uint16_t *b, size_t nb, char out[13])
 {
-	static const char hex[] = "0123456789abcdef";
+	char text[5 * (LQ_TLS_MAX_CIPHERS + LQ_TLS_MAX_EXTS + LQ_TLS_MAX_SIGALGS) + 2];
 	uint8_t md[SHA256_DIGEST_LENGTH];
-	char item[6];
+	size_t k;
 	SHA256_CTX c;
 
 	if (na == 0) {
 		memcpy(out, "000000000000", 13);
 		return;
 	}
+	k = put_list(text, a, na, 0);
+	k += put_list(text + k, b, nb, '_');
 	SHA256_Init(&c);
-	for (size_t i = 0; i < na; i++) {
-		snprintf(item, sizeof(item), "%s%04x", i ? "," : "", a[i]);
-		SHA256_Update(&c, item, strlen(item));
-	}
-	for (size_t i = 0; i < nb; i++) {
-		snprintf(item, sizeof(item), "%s%04x", i ? "," : "_", b[i]);
-		SHA256_Update(&c, item, strlen(item));
-	}
+	SHA256_Update(&c, text, k);
 	SHA256_Final(md, &c);
 	for (int i = 0; i < 6; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
+		out[2 * i] = hexd[md[i] >> 4];
+		out[2 * i + 1] = hexd[md[i] & 15];
 	}
 	out[12] = 0;
 }
@@ -73,7 +93,6 @@ static int alnum(uint8_t c)
  * digits of the protocol's bytes instead; "00" when there is none. */
 static void alpn2(const struct lq_client_hello *ch, char out[3])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t f = ch->first_alpn_first, l = ch->first_alpn_last;
 
 	if (!ch->has_alpn || ch->total_alpn == 0 || ch->first_alpn_len == 0) {
@@ -84,8 +103,8 @@ static void alpn2(const struct lq_client_hello *ch, char out[3])
 		out[0] = (char)f;
 		out[1] = (char)l;
 	} else {
-		out[0] = hex[f >> 4];
-		out[1] = hex[l & 15];
+		out[0] = hexd[f >> 4];
+		out[1] = hexd[l & 15];
 	}
 	out[2] = 0;
 }
@@ -126,8 +145,8 @@ int lq_ja4(const struct lq_client_hello *ch, char out[LQ_JA4_LEN + 1])
 	} else {
 		best = ch->legacy_version;
 	}
-	qsort(ciphers, nc, sizeof(ciphers[0]), cmp16);
-	qsort(exts, ne, sizeof(exts[0]), cmp16);
+	sort16(ciphers, nc);
+	sort16(exts, ne);
 	alpn2(ch, a);
 	hash12(ciphers, nc, NULL, 0, hb);
 	hash12(exts, ne, sigs, ns, hc);
