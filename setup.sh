@@ -16,7 +16,9 @@ cd "$(dirname "$(readlink -f "$0")")"
 PACKAGES=(
 	# build
 	gcc make cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libpcap-dev libcmocka-dev
+	libpcap-dev libssl-dev libcmocka-dev
+	# tests: the fuzz harnesses (libFuzzer's runtime)
+	libclang-rt-14-dev
 	# tests: captures, ground truth, network namespaces, real QUIC peers
 	python3 tshark tcpdump ethtool iproute2 nftables util-linux procps openssl
 	ngtcp2-client ngtcp2-server

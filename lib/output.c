@@ -307,6 +307,14 @@ static void f_event(const struct rec_view *w, struct fv *v)
 	fv_str(v, lq_event_name(w->r->event));
 }
 
+static void f_covers(const struct rec_view *w, struct fv *v)
+{
+	if (w->r->event == LQ_E_LINK)
+		fv_num(v, w->r->covers);
+	else
+		fv_str(v, NULL);
+}
+
 static void f_len(const struct rec_view *w, struct fv *v)
 {
 	fv_num(v, w->r->ip_len);
@@ -365,6 +373,7 @@ static const struct rec_field {
 	{ "dcid", f_dcid, 0, "destination connection ID, hex" },
 	{ "scid", f_scid, 0, "source connection ID, hex (long headers)" },
 	{ "event", f_event, 0, "what this frame changed" },
+	{ "covers", f_covers, 0, "a link event: the path's earlier frames it now links" },
 	{ "len", f_len, 0, "IP total length" },
 	{ "udp_len", f_udp_len, 0, "UDP payload length" },
 	{ "flags", f_flags, 0, "record flags, joined by +" },

@@ -187,7 +187,8 @@ struct lq_result {
 	lq_u8 pad[1];
 	struct lq_cid dcid;
 	struct lq_cid scid;
-	lq_u8 pad2[2];
+	lq_u16 covers; /* a link event: the path's earlier packets it now links
+			* (both directions; 65535 for more) */
 };
 
 /* Is this record notable: what -e prints, and all the kernel reports when

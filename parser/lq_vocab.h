@@ -81,7 +81,9 @@
 	  "a new 4-tuple with a new DCID in a probe-sized datagram, linked to its connection", 0)    \
 	X(MIGRATION, "migration",                                                                    \
 	  "the first non-probing datagram from the prober on that path (RFC 9000 §9.2)", 0)          \
-	X(SHARED, "shared_path", "a second connection on one 4-tuple", 0)
+	X(SHARED, "shared_path", "a second connection on one 4-tuple", 0)                          \
+	X(LINK, "link",                                                                              \
+	  "an undecided path is linked: conn is its connection, covers its earlier frames", 0)
 
 /* ---- QUIC packet types ------------------------------------------------------ */
 
@@ -102,7 +104,9 @@
 	X(CUT, "cut", "header cut by the capture's snaplen", 0)                                      \
 	X(PROBE_SIZE, "probe_size", "datagram of 1200 bytes or more", 0)                             \
 	X(COALESCED, "coalesced", "more than one QUIC packet in the datagram", 0)                    \
-	X(GSO_SEGMENT, "gso_segment", "one datagram of a UDP GSO super-packet (live, tc egress)", 0)
+	X(GSO_SEGMENT, "gso_segment", "one datagram of a UDP GSO super-packet (live, tc egress)", 0) \
+	X(UNDECIDED, "undecided",                                                                    \
+	  "a frame of a new path whose connection is not decided yet (pending until its link)", 0)
 
 /* ---- path states (lq_path_val.state) --------------------------------------- */
 
@@ -112,7 +116,8 @@
 	X(VN, "vn", "the server sent Version Negotiation", 0)                                        \
 	X(ESTABLISHED, "established", "short headers seen", 0)                                       \
 	X(PROBING, "probing", "a new path linked by anchors, only probe-sized datagrams so far", 0)  \
-	X(MIGRATED, "migrated", "the client sent non-probing packets on the new path", 0)
+	X(MIGRATED, "migrated", "the client sent non-probing packets on the new path", 0)           \
+	X(UNDECIDED, "undecided", "a new path whose connection is being decided from evidence", 0)
 
 /* ---- how a path came to belong to its connection (lq_path_val.origin) ------ */
 
@@ -198,6 +203,7 @@ enum lq_map_id { LQ_MAP_LIST(LQ__ENUM_MAP) LQ_MAPID__COUNT };
 #define LQ_RF_PROBE_SIZE (1 << LQ_RFB_PROBE_SIZE)
 #define LQ_RF_COALESCED (1 << LQ_RFB_COALESCED)
 #define LQ_RF_GSO_SEGMENT (1 << LQ_RFB_GSO_SEGMENT)
+#define LQ_RF_UNDECIDED (1 << LQ_RFB_UNDECIDED)
 
 /* ---- properties, as masks --------------------------------------------------- */
 
