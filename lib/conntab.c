@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "undecided.h"
 
 struct ct_path {
 	struct lq_endpoint client, server;
@@ -19,6 +20,7 @@ struct ct_conn {
 	uint32_t version;
 	uint32_t npaths, cap;
 	struct ct_path *paths;
+	char *sni; /* from the connection's ClientHello (lq_conntab_set_sni) */
 };
 
 struct lq_conntab {
@@ -28,6 +30,7 @@ struct lq_conntab {
 	uint32_t nslots;
 	uint32_t max_conns, max_paths; /* 0: no bound */
 	int incomplete;
+	struct lq_undec *undec; /* frames of undecided paths, made when the first comes */
 };
 
 struct lq_conntab *lq_conntab_new(void)
@@ -41,9 +44,12 @@ void lq_conntab_free(struct lq_conntab *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < t->n; i++) {
 		free(t->conns[i].paths);
+		free(t->conns[i].sni);
+	}
 	free(t->conns);
+	lq_undec_free(t->undec);
 	free(t->slots);
 	free(t);
 }
@@ -61,7 +67,12 @@ int lq_conntab_incomplete(const struct lq_conntab *t)
 
 unsigned long lq_conntab_count(const struct lq_conntab *t)
 {
-	return t ? t->n : 0;
+	unsigned long n = 0;
+	uint32_t i;
+
+	for (i = 0; t && i < t->n; i++)
+		n += t->conns[i].npaths != 0; /* a name alone (set_sni) is no connection seen */
+	return n;
 }
 
 static uint32_t slot_of(uint64_t conn, uint32_t nslots)
@@ -125,7 +136,16 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 	uint32_t i;
 	int d, full = 0;
 
-	if (!r->conn || r->dir > LQ_S2C)
+	if (!r->conn) {
+		/* a frame of a path whose connection is not decided yet: kept until
+		 * its link event says whose it is */
+		if (!(r->flags & LQ_RF_UNDECIDED) && !lq_undec_count(t->undec))
+			return 0;
+		if (!t->undec && !(t->undec = lq_undec_new(0, 0)))
+			return -1;
+		return lq_undec_add(t->undec, r);
+	}
+	if (r->dir > LQ_S2C)
 		return 0;
 	c = find(t, r->conn, &full);
 	if (!c) {
@@ -161,6 +181,19 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 		p->client = *client;
 		p->server = *server;
 		p->first = r->ts;
+	}
+	if (r->event == LQ_E_LINK && t->undec) {
+		struct lq_undec_fold fold;
+
+		if (lq_undec_take(t->undec, r, &fold)) {
+			p->first = fold.first < p->first ? fold.first : p->first;
+			p->last = fold.last > p->last ? fold.last : p->last;
+			p->pkts[0] += fold.pkts[0];
+			p->pkts[1] += fold.pkts[1];
+			p->bytes[0] += fold.bytes[0];
+			p->bytes[1] += fold.bytes[1];
+			p->events |= fold.events;
+		}
 	}
 	if (r->ts < p->first)
 		p->first = r->ts;
@@ -199,8 +232,7 @@ static int cmp_path(const void *x, const void *y)
 	return memcmp(&a->client, &b->client, sizeof(a->client));
 }
 
-/* How a path joined its connection, from its first event. */
-static const char *path_via(uint16_t events)
+const char *lq_path_via(uint16_t events)
 {
 	if (events & (1u << LQ_E_NEW_CONN))
 		return "handshake";
@@ -208,34 +240,90 @@ static const char *path_via(uint16_t events)
 		return "cid";
 	if (events & (1u << LQ_E_PROBING))
 		return "probe";
+	if (events & (1u << LQ_E_LINK))
+		return "link";
 	return "handshake";
+}
+
+int lq_conntab_set_sni(struct lq_conntab *t, uint64_t conn, const char *sni)
+{
+	struct ct_conn *c;
+	char *s;
+	int full = 0;
+
+	if (!sni || !*sni)
+		return 0;
+	c = find(t, conn, &full);
+	if (!c)
+		return full ? 0 : -1;
+	s = strdup(sni);
+	if (!s)
+		return -1;
+	free(c->sni);
+	c->sni = s;
+	return 0;
+}
+
+static const struct ct_conn *find_const(const struct lq_conntab *t, uint64_t conn)
+{
+	uint32_t s;
+
+	if (!t->nslots)
+		return NULL;
+	for (s = slot_of(conn, t->nslots); t->slots[s]; s = (s + 1) & (t->nslots - 1))
+		if (t->conns[t->slots[s] - 1].conn == conn)
+			return &t->conns[t->slots[s] - 1];
+	return NULL;
+}
+
+int lq_conntab_get(const struct lq_conntab *t, uint64_t conn, unsigned path,
+		   struct lq_conntab_path *out)
+{
+	const struct ct_conn *c = find_const(t, conn);
+	const struct ct_path *p;
+
+	if (!c || path >= c->npaths)
+		return -1;
+	p = &c->paths[path];
+	out->client = p->client;
+	out->server = p->server;
+	out->first = p->first;
+	out->last = p->last;
+	out->pkts[0] = p->pkts[0];
+	out->pkts[1] = p->pkts[1];
+	out->bytes[0] = p->bytes[0];
+	out->bytes[1] = p->bytes[1];
+	out->events = p->events;
+	out->npaths = c->npaths;
+	return 0;
 }
 
 void lq_conntab_print(FILE *f, const struct lq_conntab *t)
 {
 	struct ct_conn **v;
-	char cl[64], sv[64];
-	int wc = 6, ws = 6, w;
+	struct lq_table *tab;
 	uint32_t i, j;
 
 	v = calloc(t->n ? t->n : 1, sizeof(*v));
-	if (!v)
+	tab = lq_table_new();
+	if (!v || !tab) {
+		free(v);
+		lq_table_free(tab);
 		return;
+	}
 	for (i = 0; i < t->n; i++) {
 		v[i] = &t->conns[i];
 		qsort(v[i]->paths, v[i]->npaths, sizeof(v[i]->paths[0]), cmp_path);
-		for (j = 0; j < v[i]->npaths; j++) {
-			w = (int)strlen(lq_fmt_ep(&v[i]->paths[j].client, cl, sizeof(cl)));
-			wc = w > wc ? w : wc;
-			w = (int)strlen(lq_fmt_ep(&v[i]->paths[j].server, sv, sizeof(sv)));
-			ws = w > ws ? w : ws;
-		}
 	}
-	qsort(v, t->n, sizeof(*v), cmp_conn);
-	lq_table_header(f, wc, ws);
-	for (i = 0; i < t->n; i++) {
+	/* a connection named by lq_conntab_set_sni alone has no path to show */
+	for (i = j = 0; i < t->n; i++)
+		if (v[i]->npaths)
+			v[j++] = v[i];
+	qsort(v, j, sizeof(*v), cmp_conn);
+	for (i = 0; i < j; i++) {
 		const struct ct_conn *c = v[i];
 		struct lq_table_line l;
+		uint32_t k;
 
 		memset(&l, 0, sizeof(l));
 		l.conn = c->conn;
@@ -243,9 +331,10 @@ void lq_conntab_print(FILE *f, const struct lq_conntab *t)
 		l.npaths = c->npaths;
 		l.client = &c->paths[0].client;
 		l.server = &c->paths[0].server;
+		l.sni = c->sni;
 		l.first = UINT64_MAX;
-		for (j = 0; j < c->npaths; j++) {
-			const struct ct_path *p = &c->paths[j];
+		for (k = 0; k < c->npaths; k++) {
+			const struct ct_path *p = &c->paths[k];
 
 			l.pkts[0] += p->pkts[0];
 			l.pkts[1] += p->pkts[1];
@@ -256,15 +345,15 @@ void lq_conntab_print(FILE *f, const struct lq_conntab *t)
 			l.events |= p->events;
 			l.cid_changes += p->cid_changes;
 		}
-		lq_table_row(f, wc, ws, &l);
+		lq_table_add(tab, &l);
 		if (c->npaths < 2)
 			continue;
-		for (j = 0; j < c->npaths; j++) {
-			const struct ct_path *p = &c->paths[j];
+		for (k = 0; k < c->npaths; k++) {
+			const struct ct_path *p = &c->paths[k];
 
 			memset(&l, 0, sizeof(l));
-			l.path = j + 1;
-			l.via = path_via(p->events);
+			l.path = k + 1;
+			l.via = lq_path_via(p->events);
 			l.client = &p->client;
 			l.server = &p->server;
 			l.pkts[0] = p->pkts[0];
@@ -275,8 +364,10 @@ void lq_conntab_print(FILE *f, const struct lq_conntab *t)
 			l.last = p->last;
 			l.events = p->events;
 			l.cid_changes = p->cid_changes;
-			lq_table_row(f, wc, ws, &l);
+			lq_table_add(tab, &l);
 		}
 	}
+	lq_table_print(f, tab);
+	lq_table_free(tab);
 	free(v);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../parser/lq_packet.h"
+#include "connrec.h"
 #include "output.h"
 #include "vocab.h"
 
@@ -162,6 +163,7 @@ int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *
 	case LQ_OPT_VOCABULARY:
 		lq_print_vocabulary(stdout);
 		lq_print_record_fields(stdout, 1);
+		lq_connrec_print_fields(stdout);
 		return 2;
 	default:
 		return 1;
@@ -257,9 +259,43 @@ int lq_opt_format(const char *tool, const char *s, enum lq_format *out)
 		*out = LQ_FMT_JSONL;
 	else if (!strcmp(s, "csv"))
 		*out = LQ_FMT_CSV;
+	else if (!strcmp(s, "conn"))
+		*out = LQ_FMT_CONN;
 	else {
-		fprintf(stderr, "%s: --format: '%s' is not table, jsonl or csv\n", tool, s);
+		fprintf(stderr, "%s: --format: '%s' is not table, jsonl, csv or conn\n", tool, s);
 		return -1;
 	}
 	return 0;
+}
+
+int lq_opt_output(const char *tool, int c, const char *arg, struct lq_out_opts *o)
+{
+	switch (c) {
+	case 'u':
+		o->utc = 1;
+		lq_table_set_utc(1);
+		return 0;
+	case LQ_OPT_NO_META:
+		o->no_meta = 1;
+		return 0;
+	case LQ_OPT_CONN_UPDATE:
+		return lq_opt_u32(tool, "--conn-update", arg, 1, 86400 * 365, &o->conn_update) ? -1
+												: 0;
+	default:
+		return 1;
+	}
+}
+
+void lq_opt_help_output(FILE *f, int col)
+{
+	lq_opt_help_line(f, col, "-u, --utc",
+			 "START in UTC (default: local time, as tcpdump prints it; with the date "
+			 "when the table spans days or is not of today)");
+	lq_opt_help_line(f, col, "    --no-meta",
+			 "no metadata from the connections' Initials (SNI, ALPN, JA4, transport "
+			 "parameters, handshake RTT): -f conn leaves those fields null, the table "
+			 "its SNI column empty");
+	lq_opt_help_line(f, col, "    --conn-update=S",
+			 "-f conn: also write a record, marked \"update\": true, every S seconds "
+			 "of a connection's life");
 }

@@ -27,6 +27,8 @@ enum {
 	LQ_OPT_GUARD_RATE,
 	LQ_OPT_GUARD_CONN_RATE,
 	LQ_OPT_VOCABULARY,
+	LQ_OPT_NO_META,
+	LQ_OPT_CONN_UPDATE,
 	LQ_OPT__TOOL,
 };
 
@@ -42,6 +44,25 @@ enum {
 	{ "guard-rate", required_argument, NULL, LQ_OPT_GUARD_RATE },                        \
 	{ "guard-conn-rate", required_argument, NULL, LQ_OPT_GUARD_CONN_RATE },              \
 	{ "vocabulary", no_argument, NULL, LQ_OPT_VOCABULARY }
+
+/* The output options both tools take: -u (START in UTC), --no-meta (no
+ * metadata from the Initials) and --conn-update (-f conn's updates). */
+struct lq_out_opts {
+	int utc;
+	int no_meta;
+	uint32_t conn_update; /* seconds, 0 none */
+};
+
+#define LQ_OUTPUT_LONGOPTS                                                                   \
+	{ "utc", no_argument, NULL, 'u' },                                                   \
+	{ "no-meta", no_argument, NULL, LQ_OPT_NO_META },                                    \
+	{ "conn-update", required_argument, NULL, LQ_OPT_CONN_UPDATE }
+
+/* Option c with argument arg, if it is one of LQ_OUTPUT_LONGOPTS: 0 taken,
+ * -1 bad value (one line printed), 1 not one of them. */
+int lq_opt_output(const char *tool, int c, const char *arg, struct lq_out_opts *o);
+/* Their help, descriptions from column col. */
+void lq_opt_help_output(FILE *f, int col);
 
 /* The help of the options above, descriptions from column col. guard_what:
  * what --guard does in this tool, one line. */
@@ -61,7 +82,7 @@ int lq_opt_tracking(const char *tool, int c, const char *arg, struct lq_config *
  * option): prints one line naming the option. Returns 1. */
 int lq_opt_bad(const char *tool, int c, char *const *argv);
 
-/* --format: table, jsonl (or json), csv. */
+/* --format: table, jsonl (or json), csv, conn. */
 int lq_opt_format(const char *tool, const char *s, enum lq_format *out);
 
 int lq_opt_u32(const char *tool, const char *opt, const char *s, uint32_t min, uint32_t max,

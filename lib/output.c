@@ -593,70 +593,6 @@ static uint64_t count_conns(const struct lq_maps *maps)
 	return c;
 }
 
-static void fmt_time(uint64_t ns, char *buf, size_t n)
-{
-	time_t t = (time_t)(ns / 1000000000ULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(buf, n, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(ns % 1000000000ULL / 1000000));
-}
-
-static void fmt_events(uint16_t events, uint32_t cid_changes, char *buf, size_t n)
-{
-	unsigned e;
-	size_t used = 0;
-
-	buf[0] = 0;
-	for (e = 1; e < LQ_E__COUNT && used < n; e++) {
-		if (!(events & (1u << e)))
-			continue;
-		if (e == LQ_E_CID_CHANGE && cid_changes > 1)
-			used += (size_t)snprintf(buf + used, n - used, "%s%s(%u)", used ? "," : "",
-						 lq_event_name(e), cid_changes);
-		else
-			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "," : "",
-						 lq_event_name(e));
-	}
-	if (!buf[0] && n > 1)
-		snprintf(buf, n, "-");
-}
-
-/* The connection table's lines, for both of its sources (the records, the
- * maps): one format. */
-void lq_table_header(FILE *f, int wc, int ws)
-{
-	fprintf(f, "%-16s  %-11s  %-*s  %-*s  %7s %7s %10s %10s  %-12s %9s %5s  %s\n", "CONNECTION",
-		"VERSION", wc, "CLIENT", ws, "SERVER", "PKTS>", "PKTS<", "BYTES>", "BYTES<", "START",
-		"SECONDS", "PATHS", "EVENTS");
-}
-
-void lq_table_row(FILE *f, int wc, int ws, const struct lq_table_line *l)
-{
-	char cl[64], sv[64], ver[24], t0[16], ev[160], name[48];
-
-	fmt_time(l->first, t0, sizeof(t0));
-	fmt_events(l->events, l->cid_changes, ev, sizeof(ev));
-	if (!l->path) {
-		fprintf(f,
-			"%016" PRIx64 "  %-11s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64
-			" %10" PRIu64 "  %-12s %9.3f %5u  %s\n",
-			l->conn, l->version ? lq_version_name(l->version, ver, sizeof(ver)) : "-", wc,
-			lq_fmt_ep(l->client, cl, sizeof(cl)), ws, lq_fmt_ep(l->server, sv, sizeof(sv)),
-			l->pkts[0], l->pkts[1], l->bytes[0], l->bytes[1], t0,
-			(double)(l->last - l->first) / 1e9, l->npaths, ev);
-		return;
-	}
-	snprintf(name, sizeof(name), "  path %u via %s", l->path, l->via);
-	fprintf(f,
-		"%-29s  %-*s  %-*s  %7" PRIu64 " %7" PRIu64 " %10" PRIu64 " %10" PRIu64
-		"  %-12s %9.3f %5s  %s\n",
-		name, wc, lq_fmt_ep(l->client, cl, sizeof(cl)), ws,
-		lq_fmt_ep(l->server, sv, sizeof(sv)), l->pkts[0], l->pkts[1], l->bytes[0],
-		l->bytes[1], t0, (double)(l->last - l->first) / 1e9, "", ev);
-}
-
 static void path_ends(const struct pathref *p, const struct lq_endpoint **client,
 		      const struct lq_endpoint **server)
 {
@@ -669,20 +605,19 @@ void lq_print_conn_table(FILE *f, const struct lq_maps *maps)
 	size_t n = 0, i, j, nc = 0;
 	struct pathref *v = collect_paths(maps, &n);
 	struct connref *c;
-	int wc = 6, ws = 6;
-	char cl[64], sv[64];
+	struct lq_table *t;
 
 	if (!v)
 		return;
 	c = calloc(n ? n : 1, sizeof(*c));
-	if (!c) {
+	t = lq_table_new();
+	if (!c || !t) {
+		free(c);
+		lq_table_free(t);
 		free(v);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		const struct lq_endpoint *ce, *se;
-		int l;
-
 		if (i == 0 || v[i].val->conn != v[i - 1].val->conn) {
 			c[nc].start = i;
 			c[nc].conn = v[i].val->conn;
@@ -690,15 +625,9 @@ void lq_print_conn_table(FILE *f, const struct lq_maps *maps)
 			nc++;
 		}
 		c[nc - 1].n++;
-		path_ends(&v[i], &ce, &se);
-		l = (int)strlen(lq_fmt_ep(ce, cl, sizeof(cl)));
-		wc = l > wc ? l : wc;
-		l = (int)strlen(lq_fmt_ep(se, sv, sizeof(sv)));
-		ws = l > ws ? l : ws;
 	}
 	qsort(c, nc, sizeof(*c), cmp_conn);
 
-	lq_table_header(f, wc, ws);
 	for (i = 0; i < nc; i++) {
 		struct lq_table_line l;
 
@@ -721,7 +650,7 @@ void lq_print_conn_table(FILE *f, const struct lq_maps *maps)
 			l.cid_changes += pv->cid_changes;
 		}
 		path_ends(&v[c[i].start], &l.client, &l.server);
-		lq_table_row(f, wc, ws, &l);
+		lq_table_add(t, &l);
 		if (c[i].n < 2)
 			continue;
 		for (j = 0; j < c[i].n; j++) {
@@ -739,9 +668,11 @@ void lq_print_conn_table(FILE *f, const struct lq_maps *maps)
 			l.last = p->val->last_seen;
 			l.events = p->val->events;
 			l.cid_changes = p->val->cid_changes;
-			lq_table_row(f, wc, ws, &l);
+			lq_table_add(t, &l);
 		}
 	}
+	lq_table_print(f, t);
+	lq_table_free(t);
 	free(c);
 	free(v);
 }

@@ -17,6 +17,7 @@ enum lq_format {
 	LQ_FMT_TABLE = 0,
 	LQ_FMT_JSONL = 1,
 	LQ_FMT_CSV = 2,
+	LQ_FMT_CONN = 3, /* one JSON object per connection, when it ends (lib/connrec.h) */
 };
 
 const char *lq_verdict_name(unsigned v);
@@ -65,20 +66,40 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 void lq_hexdump(FILE *f, const uint8_t *p, size_t n);
 
 /* A line of the connection table: a connection (path 0) or one of its
- * paths (path n, joined "via" how). */
+ * paths (path n, joined "via" how). Strings and endpoints are the caller's
+ * and must live until the table is printed. */
 struct lq_table_line {
 	uint64_t conn;
 	uint32_t version;
 	unsigned path, npaths;
 	const char *via;
 	const struct lq_endpoint *client, *server;
+	const char *sni; /* the connection's server name, NULL when not known */
 	uint64_t pkts[2], bytes[2], first, last;
 	uint16_t events;
 	uint32_t cid_changes;
 };
-/* wc, ws: widths of the client and server columns */
-void lq_table_header(FILE *f, int wc, int ws);
-void lq_table_row(FILE *f, int wc, int ws, const struct lq_table_line *l);
+
+/* The connection table (lib/table.c): lines gathered, then laid out to fit
+ * the width of the stream it is printed to (its terminal's, or 100 columns
+ * when it is no terminal; COLUMNS overrides both), columns left out by
+ * priority and long values cut (marked '~') when they do not fit. Full
+ * values are in the machine formats (-f conn, jsonl, csv). */
+struct lq_table;
+
+struct lq_table *lq_table_new(void);
+/* -1 when out of memory (the line is not added). */
+int lq_table_add(struct lq_table *t, const struct lq_table_line *l);
+void lq_table_print(FILE *f, const struct lq_table *t);
+void lq_table_free(struct lq_table *t);
+
+/* START in UTC (-u, --utc) instead of local time, for every table printed. */
+void lq_table_set_utc(int utc);
+/* The width tables printed to f fit: COLUMNS when set, else f's terminal's
+ * (TIOCGWINSZ), else 100. */
+int lq_table_width(FILE *f);
+/* A version's name short enough for the table ("grease", "v2-d-00", ...). */
+const char *lq_version_short(uint32_t v, char *buf, size_t n);
 
 /* One row per connection (label) from connections_map, with its paths. */
 void lq_print_conn_table(FILE *f, const struct lq_maps *maps);
