@@ -6,6 +6,9 @@ Usage:
     tests/groundtruth.py --tshark FILE.pcap [KEYS]  tshark's numbering, with keys
     tests/groundtruth.py --nokeys FILE.pcap         tshark's numbering, no keys
     tests/groundtruth.py --compare FILE.pcap [KEYS] truth against both of those
+    --decode-as SPEC (any mode, repeatable) passes "-d SPEC" to tshark, e.g.
+    udp.port==443,quic: tshark then dissects every datagram on that port as
+    QUIC instead of leaving it to its heuristic (see "Decode-as" below)
 
 Output: one line per frame of the capture, "frame<TAB>truth", where truth is
 a connection number (0, 1, ... in order of each connection's first frame) or
@@ -64,6 +67,16 @@ short before the end of its CIDs is "-".  ICMP and ICMPv6 frames are always "-",
 mode, although tshark dissects the QUIC packet quoted inside an ICMP error
 and gives it a connection number: the frame is not a QUIC packet.
 
+Decode-as: tshark 4.0's heuristic does not take a short header for QUIC when
+its DCID came from the preferred_address transport parameter and it is sent
+anywhere but to the preferred address (seen in pcaps/crowd/: ngtcp2 clients
+use that CID for a later port or address change), so even with keys those
+datagrams stay undissected and the truth would miss them.  Dissected as QUIC
+by port, they decrypt (tshark finds their connection by the CID), and the
+rules above label them.  A datagram that does not decrypt stays "-" (rule
+6); on every capture in pcaps/ngtcp2 --decode-as udp.port==443,quic gives
+the committed truth unchanged.
+
 Why not just tshark's quic.connection.number: with keys it follows ngtcp2's
 migrations (port change, address change, NAT rebinding, preferred address),
 and on the captures in pcaps/ngtcp2 it agrees with this truth frame for frame
@@ -103,9 +116,14 @@ def die(msg):
     sys.exit(1)
 
 
+DECODE_AS = []  # tshark "-d" rules (--decode-as)
+
+
 def run_tshark(pcap, keys, fields):
     cmd = ["tshark", "-n", "-r", pcap, "-T", "fields", "-E", "separator=/t",
            "-E", "occurrence=a", "-E", "aggregator=,"]
+    for d in DECODE_AS:
+        cmd += ["-d", d]
     if keys:
         cmd += ["-o", "tls.keylog_file:" + keys]
     for f in fields:
@@ -465,9 +483,12 @@ def main():
                       help="print tshark's connection numbering with the keys")
     mode.add_argument("--compare", action="store_true",
                       help="summarise tshark with and without keys against the truth")
+    ap.add_argument("--decode-as", action="append", default=[], metavar="SPEC",
+                    help="pass '-d SPEC' to tshark (e.g. udp.port==443,quic); repeatable")
     ap.add_argument("pcap")
     ap.add_argument("keys", nargs="?")
     a = ap.parse_args()
+    DECODE_AS.extend(a.decode_as)
 
     if not os.path.isfile(a.pcap):
         die("cannot read capture '%s'" % a.pcap)
