@@ -14,6 +14,8 @@
 #   SCENARIOS        every scenario it knows (sc_NAME functions, '-' as '_')
 #   PORT SNI         the server port and the TLS server name
 #   SERVER_LIFETIME CLIENT_LIFETIME   bounds, in seconds, on every process
+#   TSHARK_OPTS      (optional array) more tshark options for the checks,
+#                    e.g. (-d udp.port==443,quic)
 #
 # then calls gen_args "$@" (options -o DIR, -k, -h and scenario names; the
 # usage text is the "# Usage:" to "# Needs root" block of the generator's
@@ -24,6 +26,8 @@
 #
 # Every background process goes into PIDS: cleanup kills and waits for
 # them, then tears the namespaces down, after each scenario and at exit.
+
+declare -p TSHARK_OPTS >/dev/null 2>&1 || TSHARK_OPTS=()
 
 die() { echo "$GEN: $*" >&2; exit 1; }
 
@@ -210,7 +214,7 @@ url() { # url ADDR PATH
 # count NAME FILTER: frames of NAME.pcap matching a tshark display filter,
 # dissected with the key log.
 count() {
-	tshark -r "$OUT/$1.pcap" -o "tls.keylog_file:$OUT/$1.keys" -Y "$2" 2>/dev/null | wc -l
+	tshark -r "$OUT/$1.pcap" -o "tls.keylog_file:$OUT/$1.keys" "${TSHARK_OPTS[@]}" -Y "$2" 2>/dev/null | wc -l
 }
 
 # expect NAME MIN FILTER DESCRIPTION
@@ -237,7 +241,7 @@ expect_none() {
 # values of FIELD among the frames matching FILTER.
 expect_distinct() {
 	local n
-	n=$(tshark -r "$OUT/$1.pcap" -o "tls.keylog_file:$OUT/$1.keys" -Y "$3" -T fields -e "$4" 2>/dev/null |
+	n=$(tshark -r "$OUT/$1.pcap" -o "tls.keylog_file:$OUT/$1.keys" "${TSHARK_OPTS[@]}" -Y "$3" -T fields -e "$4" 2>/dev/null |
 		tr , '\n' | sort -u | grep -c .)
 	if [ "$n" -lt "$2" ]; then
 		log "  check failed: $5: $n different $4 in frames matching '$3', expected at least $2"
