@@ -67,13 +67,14 @@ short before the end of its CIDs is "-".  ICMP and ICMPv6 frames are always "-",
 mode, although tshark dissects the QUIC packet quoted inside an ICMP error
 and gives it a connection number: the frame is not a QUIC packet.
 
-Decode-as: tshark 4.0's heuristic does not take a short header for QUIC when
-its DCID came from the preferred_address transport parameter and it is sent
-anywhere but to the preferred address (seen in pcaps/crowd/: ngtcp2 clients
-use that CID for a later port or address change), so even with keys those
-datagrams stay undissected and the truth would miss them.  Dissected as QUIC
-by port, they decrypt (tshark finds their connection by the CID), and the
-rules above label them.  A datagram that does not decrypt stays "-" (rule
+Decode-as: tshark 4.0's heuristic does not always take a short header for
+QUIC when its DCID came from the preferred_address transport parameter and it
+is sent elsewhere than to the preferred address (ngtcp2 clients use that CID
+for a later port or address change).  In one run of pcaps/make-crowd.sh it
+left all 69 datagrams of such an address change undissected, even with keys,
+so the truth missed them; in other runs it dissected the same kind of path.
+Dissected as QUIC by port, they decrypt (tshark finds their connection by
+the CID), and the rules above label them.  A datagram that does not decrypt stays "-" (rule
 6); on every capture in pcaps/ngtcp2 --decode-as udp.port==443,quic gives
 the committed truth unchanged.
 
