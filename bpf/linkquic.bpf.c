@@ -24,6 +24,10 @@ const volatile struct lq_config lq_cfg = {
 };
 const volatile __u32 lq_test_clock = 0; /* 1: the clock is lq_clock_ns, set by a harness */
 const volatile __u32 lq_snaplen = 0;	/* bytes of each reported frame to copy (live --write) */
+/* ... of a tracked connection's frame whose first QUIC packet has a long
+ * header, when more (live metadata: a connection's Initials reach user space
+ * whole, its short headers as the record alone) */
+const volatile __u32 lq_snap_long = 0;
 /* Benchmarks only: the test clock moves on by this much after each run, so
  * that with repeat every run sees the last one's state as long dead. */
 const volatile __u64 lq_clock_step = 0;
@@ -185,8 +189,10 @@ static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hoo
 				      const struct lq_result *res, struct lq_counters *c, __u32 seg)
 {
 	struct lq_recbuf *rb;
-	__u32 zero = 0, caplen = 0;
+	__u32 zero = 0, caplen = 0, want = lq_snaplen;
 
+	if (lq_snap_long > want && res->conn && res->type != LQ_PT_1RTT)
+		want = lq_snap_long;
 	rb = bpf_map_lookup_elem(&lq_recbufs, &zero);
 	if (!rb) {
 		c->lost++;
@@ -195,10 +201,10 @@ static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hoo
 	rb->rec.res = *res;
 	rb->rec.wirelen = (__u16)len;
 	rb->rec.seg = seg;
-	if (lq_snaplen) {
+	if (want) {
 		/* 64-bit and behind a barrier: each bound is checked on the very
 		 * register the helper gets (clang otherwise checks a copy) */
-		__u64 snap = len < lq_snaplen ? len : lq_snaplen;
+		__u64 snap = len < want ? len : want;
 
 		lq_barrier_var(snap);
 		if (snap > LQ_SNAP_MAX)

@@ -145,6 +145,7 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	k->skel->rodata->lq_test_clock = o->test_clock ? 1 : 0;
 	k->skel->rodata->lq_clock_step = o->clock_step;
 	k->skel->rodata->lq_snaplen = o->snaplen > LQ_SNAP_MAX ? LQ_SNAP_MAX : o->snaplen;
+	k->skel->rodata->lq_snap_long = o->snap_long > LQ_SNAP_MAX ? LQ_SNAP_MAX : o->snap_long;
 	for (i = 0; i < LQ_MAPID__COUNT; i++) {
 		struct bpf_map *m = tracker_map(k, i);
 

@@ -49,6 +49,8 @@ struct lq_kernel_opts {
 	uint64_t clock_step; /* benchmarks: the test clock's step after each run */
 	int verbose;	 /* show libbpf's messages */
 	uint32_t snaplen; /* bytes of each reported frame to deliver, 0..LQ_SNAP_MAX */
+	uint32_t snap_long; /* ... of a connection's frames whose first QUIC packet has a
+			     * long header (metadata: its Initials whole), if more */
 	lq_record_fn on_record; /* live: called for each record (NULL in test runs) */
 	void *on_record_ctx;
 };

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <pcap/dlt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,10 @@
 #include "attach.h"
 #include "caps.h"
 #include "classify.h"
+#include "connrec.h"
 #include "conntab.h"
 #include "kernel.h"
+#include "linklayer.h"
 #include "options.h"
 #include "output.h"
 #include "pcapng.h"
@@ -60,7 +63,9 @@ static const char usage_head[] =
 	"  -f, --format=FMT          table (default: connection table and summary at the\n"
 	"                            end), jsonl or csv (a record per packet on stdout as\n"
 	"                            it arrives, with iface and hook; the table and the\n"
-	"                            summary go to stderr)\n"
+	"                            summary go to stderr), or conn (one JSON object per\n"
+	"                            connection when it ends: idle, or the exit)\n"
+	"      --conn-file=FILE      also write -f conn's records to FILE, whatever -f is\n"
 	"  -e, --events              records only for notable packets: events, pending,\n"
 	"                            garbage, limited (the only ones sent when no record\n"
 	"                            is printed)\n"
@@ -97,6 +102,7 @@ static const char usage_tail[] =
 static void usage(void)
 {
 	fputs(usage_head, stdout);
+	lq_opt_help_output(stdout, 28);
 	lq_opt_help_tracking(stdout, 28);
 	lq_opt_help_guard(stdout, 28,
 			  "drop garbage (see --guard-drop) and what is over the rates: the programs "
@@ -122,6 +128,8 @@ struct live_opts {
 	int events_only;
 	uint32_t maps_every; /* seconds, 0 none */
 	const char *write;
+	const char *conn_file; /* --conn-file */
+	struct lq_out_opts out;
 	uint32_t snaplen;
 	uint32_t duration;
 	uint32_t table_max;
@@ -139,6 +147,8 @@ struct live {
 	uint32_t pcap_if[LIVE_MAX_ATT];
 	int natt;
 	struct lq_conntab *ct; /* the table from the records, when all are reported */
+	struct lq_connrec *cr; /* per-connection records and metadata, when all are reported */
+	FILE *conn_out;	       /* --conn-file */
 	struct pcapng_writer pcap;
 	int writing;
 	uint64_t clock_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC (bpf_ktime_get_ns) */
@@ -204,7 +214,16 @@ static void on_record(void *ctx, const struct lq_result *res, const uint8_t *fra
 		fputs(TOOL ": out of memory for the connection table\n", stderr);
 		L->failed = 1;
 	}
-	if (L->o->format != LQ_FMT_TABLE) {
+	if (L->cr) {
+		uint16_t proto;
+		int l3 = frame ? lq_link_l3(DLT_EN10MB, frame, caplen, &proto) : 0;
+
+		if (lq_connrec_add(L->cr, &r, frame, frame ? caplen : 0, l3 < 0 ? 0 : (uint32_t)l3)) {
+			fputs(TOOL ": out of memory for the per-connection records\n", stderr);
+			L->failed = 1;
+		}
+	}
+	if (L->o->format == LQ_FMT_JSONL || L->o->format == LQ_FMT_CSV) {
 		rc.frame = L->records;
 		rc.iface = a >= 0 ? L->att[a].ifname : if_indextoname(r.ifindex, name);
 		if (!rc.iface)
@@ -221,6 +240,51 @@ static void on_record(void *ctx, const struct lq_result *res, const uint8_t *fra
 			L->failed = 1;
 		}
 	}
+}
+
+static void on_named(void *ctx, uint64_t conn, const char *sni)
+{
+	struct live *L = ctx;
+
+	if (L->ct && lq_conntab_set_sni(L->ct, conn, sni)) {
+		fputs(TOOL ": out of memory for the connection table\n", stderr);
+		L->failed = 1;
+	}
+}
+
+/* Per-connection records (-f conn, --conn-file) and the table's SNI column:
+ * when every packet is reported, unless --no-meta leaves only the records.
+ * The kernel then sends the frames of a connection whose first QUIC packet
+ * has a long header whole (its Initials), its short headers as records
+ * alone. 0, or -1 with one line printed. */
+static int open_connrec(struct live *L, struct lq_kernel_opts *ko)
+{
+	const struct live_opts *o = L->o;
+	struct lq_connrec_opts co;
+	int records = o->format == LQ_FMT_CONN || o->conn_file;
+
+	if (!(o->cfg.flags & LQ_CF_REPORT_ALL) || (!records && (o->out.no_meta || !L->ct)))
+		return 0;
+	if (o->conn_file && !(L->conn_out = fopen(o->conn_file, "w"))) {
+		fprintf(stderr, TOOL ": %s: %s\n", o->conn_file, strerror(errno));
+		return -1;
+	}
+	memset(&co, 0, sizeof(co));
+	co.idle_ns = o->cfg.idle_ns;
+	co.update_ns = (uint64_t)o->out.conn_update * 1000000000ULL;
+	co.meta = !o->out.no_meta;
+	co.max_conns = o->table_max;
+	co.out = L->conn_out ? L->conn_out : o->format == LQ_FMT_CONN ? stdout : NULL;
+	co.named = on_named;
+	co.named_ctx = L;
+	L->cr = lq_connrec_new(&co);
+	if (!L->cr) {
+		fputs(TOOL ": out of memory\n", stderr);
+		return -1;
+	}
+	if (co.meta)
+		ko->snap_long = LQ_SNAP_MAX;
+	return 0;
 }
 
 /* Times in the maps are the programs' clock; people read wall-clock time. */
@@ -473,6 +537,8 @@ static int run(struct live *L)
 			return -1;
 		}
 		now = now_ns(CLOCK_MONOTONIC);
+		if (L->cr) /* connections idle for the timeout end on this clock too */
+			lq_connrec_tick(L->cr, now + L->clock_offset);
 		if (now >= next_maps) {
 			print_maps_now(L, info);
 			next_maps += (uint64_t)o->maps_every * 1000000000ULL;
@@ -507,6 +573,7 @@ enum {
 	OPT_XDP_MODE,
 	OPT_TC_ATTACH,
 	OPT_TABLE_MAX,
+	OPT_CONN_FILE,
 };
 
 static int parse_args(int argc, char **argv, struct live_opts *o)
@@ -521,11 +588,13 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "events", no_argument, NULL, 'e' },
 		{ "maps", required_argument, NULL, 'm' },
 		{ "write", required_argument, NULL, 'w' },
+		{ "conn-file", required_argument, NULL, OPT_CONN_FILE },
 		{ "snaplen", required_argument, NULL, 's' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "table-max", required_argument, NULL, OPT_TABLE_MAX },
 		LQ_TRACKING_LONGOPTS,
+		LQ_OUTPUT_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -541,13 +610,18 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 	lq_map_sizes_default(&o->sizes);
 
 	opterr = 0; /* our own one-line messages, named after the tool */
-	while ((c = getopt_long(argc, argv, ":E:M:f:em:w:s:d:qt:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":E:M:f:em:w:s:d:qt:uvh", opts, NULL)) != -1) {
 		int taken = lq_opt_tracking(TOOL, c, optarg, &o->cfg, &o->sizes);
 
 		if (taken < 0)
 			return 1;
 		if (taken == 2)
 			return -1; /* --vocabulary: printed, exit 0 */
+		if (taken == 0)
+			continue;
+		taken = lq_opt_output(TOOL, c, optarg, &o->out);
+		if (taken < 0)
+			return 1;
 		if (taken == 0)
 			continue;
 		switch (c) {
@@ -609,6 +683,9 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		case 'w':
 			o->write = optarg;
 			break;
+		case OPT_CONN_FILE:
+			o->conn_file = optarg;
+			break;
 		case 's':
 			if (lq_opt_u32(TOOL, "--snaplen", optarg, 64, LQ_SNAP_MAX, &o->snaplen))
 				return 1;
@@ -650,10 +727,16 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		fputs(TOOL ": --snaplen: only with --write\n", stderr);
 		return 1;
 	}
+	if (o->format == LQ_FMT_CONN && o->events_only) {
+		fputs(TOOL ": --events: not with -f conn (a connection's record needs all its "
+			   "packets)\n",
+		      stderr);
+		return 1;
+	}
 	/* Records go to the ring buffer for every packet when someone reads them
-	 * (--format jsonl/csv) or they are written; a table alone comes from the
-	 * maps, so then only notable packets are sent. */
-	if (!o->events_only && (o->format != LQ_FMT_TABLE || o->write))
+	 * (--format jsonl/csv/conn, --conn-file) or they are written; a table
+	 * alone comes from the maps, so then only notable packets are sent. */
+	if (!o->events_only && (o->format != LQ_FMT_TABLE || o->write || o->conn_file))
 		o->cfg.flags |= LQ_CF_REPORT_ALL;
 	return 0;
 }
@@ -704,6 +787,8 @@ int main(int argc, char **argv)
 	}
 	if (L.ct)
 		lq_conntab_limit(L.ct, o.table_max, LIVE_TABLE_PATHS);
+	if (open_connrec(&L, &ko))
+		goto cleanup;
 	if (lq_kernel_open(&L.k, &ko))
 		goto cleanup;
 	loaded = 1;
@@ -730,6 +815,12 @@ int main(int argc, char **argv)
 	detach_all(&L);
 	while (lq_kernel_poll(&L.k, rc ? 0 : 20) > 0)
 		;
+	if (L.cr) /* before the table: its SNI column */
+		lq_connrec_finish(L.cr, LQ_END_EXIT);
+	if (L.conn_out && (fflush(L.conn_out) || ferror(L.conn_out))) {
+		fprintf(stderr, TOOL ": %s: %s\n", o.conn_file, strerror(errno ? errno : EIO));
+		rc = 1;
+	}
 	fflush(stdout);
 	lost = finish(&L);
 	if (L.failed)
@@ -749,6 +840,9 @@ cleanup:
 	if (loaded)
 		lq_kernel_close(&L.k);
 	lq_conntab_free(L.ct);
+	lq_connrec_free(L.cr);
+	if (L.conn_out)
+		fclose(L.conn_out);
 	if (L.writing) {
 		/* never started: no file left behind */
 		pcapng_close(&L.pcap);
