@@ -10,7 +10,9 @@
  * address of the source gets its own new address, so a migration or a NAT
  * rebinding still moves to a new 4-tuple), and every CID is XORed with a
  * per-copy key wherever a header carries one, lengths kept, so the copy
- * changes CIDs exactly where its source did.
+ * changes CIDs exactly where its source did. Its Initials are sealed again
+ * with keys from its own DCID (reseal.c), so that they decrypt as the
+ * source's do and a benchmark with metadata measures real decryption.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +26,7 @@
 #include <time.h>
 
 #include "classify.h"
+#include "reseal.h"
 
 static const char usage[] =
 	"Usage: linkquic-gen -n PACKETS -c CONNECTIONS -o FILE [OPTIONS]\n"
@@ -104,6 +107,7 @@ struct tframe {
 	uint16_t max_ulen; /* largest UDP length it may grow to; 0: keep its size */
 	uint8_t nspans;
 	struct span span[MAX_SPANS];
+	struct reseal_set *seal; /* its Initials and Retry, to seal again in a copy */
 };
 
 /* A unit: one source connection, or the non-QUIC frames of one file. */
@@ -172,6 +176,7 @@ struct gen {
 	struct unit *units;
 	uint32_t nunits;
 	uint32_t *quic_units, n_quic_units;
+	uint64_t resealed; /* source packets each copy seals again */
 	uint32_t *other_units, n_other_units;
 	struct copy *copies;
 	uint32_t ncopies;
@@ -655,6 +660,37 @@ static void set_resizable(struct unit *u)
 	}
 }
 
+/* What each Initial of the unit needs to be sealed again in a copy. */
+static int learn_seals(struct gen *g, struct unit *u)
+{
+	struct reseal_dgram *d = calloc(u->n ? u->n : 1, sizeof(*d));
+	struct reseal_set **out = calloc(u->n ? u->n : 1, sizeof(*out));
+	uint32_t i;
+	int n = -1;
+
+	if (d && out) {
+		for (i = 0; i < u->n; i++) {
+			const struct tframe *t = &u->f[i];
+			uint32_t ulen = be16(t->data + t->l4 + 4), have = t->caplen - t->l4 - 8;
+
+			d[i].payload = t->data + t->l4 + 8;
+			d[i].len = ulen >= 8 && ulen - 8 < have ? ulen - 8 : have;
+			d[i].from_server = t->src_is_server;
+		}
+		n = reseal_learn(d, u->n, out);
+		for (i = 0; n >= 0 && i < u->n; i++)
+			u->f[i].seal = out[i];
+	}
+	free(d);
+	free(out);
+	if (n < 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return -1;
+	}
+	g->resealed += (uint64_t)n;
+	return 0;
+}
+
 static int load_file(struct gen *g, struct source_file *sf)
 {
 	struct lq_map_sizes sz;
@@ -742,7 +778,7 @@ static int load_file(struct gen *g, struct source_file *sf)
 			t->nspans = 0;
 			walk_quic(t, ulen, slen[nq[i] ? LQ_C2S : LQ_S2C], &scid_len);
 		}
-		if (number_endpoints(u, sf))
+		if (number_endpoints(u, sf) || learn_seals(g, u))
 			goto fail;
 		u->ipv = u->n ? u->f[0].ipv : 4;
 		unit_shape(u);
@@ -1282,6 +1318,8 @@ static uint32_t build_frame(const struct gen *g, uint32_t ci, uint32_t k, uint8_
 		for (j = 0; j < t->span[i].len; j++)
 			c[j] ^= key[j];
 	}
+	if (t->seal) /* its Initials: keys from the copy's own DCID */
+		reseal_apply(t->seal, buf + t->l4 + 8, caplen - t->l4 - 8, key);
 
 	/* addresses and the client port */
 	if (t->ipv == 4) {
@@ -1554,11 +1592,12 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			PROG ": %" PRIu64 " frames (%" PRIu64 " QUIC in %u connections from %u "
 			     "sources, %" PRIu64 " non-QUIC), %" PRIu64 " bytes, %.0f bytes/frame, "
-			     "%.1f s of traffic%s; planned in %.2f s, written in %.2f s: %s\n",
+			     "%.1f s of traffic%s, %" PRIu64 " Initials and Retries of the sources "
+			     "sealed again in each copy; planned in %.2f s, written in %.2f s: %s\n",
 			g.nev, q, g.o.conns, g.n_quic_units, g.nev - q, bytes,
 			(double)(bytes - 24) / (double)g.nev - 16,
 			g.nev ? (double)g.ev[g.nev - 1].ts / 1e9 : 0.0,
-			g.o.concurrent ? ", all connections concurrent" : "", t1 - t0, t2 - t1,
+			g.o.concurrent ? ", all connections concurrent" : "", g.resealed, t1 - t0, t2 - t1,
 			g.o.out);
 	}
 	return 0;
