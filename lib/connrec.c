@@ -102,28 +102,35 @@ struct lq_connrec {
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
-static void jb_need(struct lq_connrec *cr, size_t k)
+/* The record is built in one buffer, grown when needed (rarely: it keeps
+ * its size from one record to the next). */
+static __attribute__((noinline)) int jb_grow(struct lq_connrec *cr, size_t k)
 {
 	size_t cap;
 	char *p;
 
-	if (cr->len + k <= cr->cap)
-		return;
-	for (cap = cr->cap ? cr->cap : 4096; cap < cr->len + k; cap *= 2)
+	if (cr->oom)
+		return -1;
+	for (cap = cr->cap ? cr->cap : 16384; cap < cr->len + k; cap *= 2)
 		;
 	p = realloc(cr->buf, cap);
 	if (!p) {
 		cr->oom = 1;
-		return;
+		return -1;
 	}
 	cr->buf = p;
 	cr->cap = cap;
+	return 0;
 }
 
-static void jb_raw(struct lq_connrec *cr, const char *s, size_t k)
+static inline int jb_need(struct lq_connrec *cr, size_t k)
 {
-	jb_need(cr, k);
-	if (cr->oom)
+	return cr->len + k <= cr->cap ? 0 : jb_grow(cr, k);
+}
+
+static inline void jb_raw(struct lq_connrec *cr, const char *s, size_t k)
+{
+	if (jb_need(cr, k))
 		return;
 	memcpy(cr->buf + cr->len, s, k);
 	cr->len += k;
@@ -131,9 +138,11 @@ static void jb_raw(struct lq_connrec *cr, const char *s, size_t k)
 
 #define JB_LIT(cr, s) jb_raw(cr, s, sizeof(s) - 1)
 
-static void jb_c(struct lq_connrec *cr, char c)
+static inline void jb_c(struct lq_connrec *cr, char c)
 {
-	jb_raw(cr, &c, 1);
+	if (jb_need(cr, 1))
+		return;
+	cr->buf[cr->len++] = c;
 }
 
 static void jb_u64(struct lq_connrec *cr, uint64_t v)
@@ -166,11 +175,15 @@ static void jb_bool(struct lq_connrec *cr, int v)
 /* seconds with nanoseconds, as the per-frame records' ts */
 static void jb_ts(struct lq_connrec *cr, uint64_t ns)
 {
-	char b[32];
-	int k = snprintf(b, sizeof(b), "%" PRIu64 ".%09" PRIu64, ns / 1000000000u,
-			 ns % 1000000000u);
+	uint32_t frac = (uint32_t)(ns % 1000000000u);
+	char b[10];
+	int i;
 
-	jb_raw(cr, b, (size_t)k);
+	jb_u64(cr, ns / 1000000000u);
+	b[0] = '.';
+	for (i = 9; i > 0; i--, frac /= 10)
+		b[i] = (char)('0' + frac % 10);
+	jb_raw(cr, b, 10);
 }
 
 /* Bytes from the wire as a JSON string: '"' and '\' escaped, anything not
@@ -180,8 +193,7 @@ static void jb_str(struct lq_connrec *cr, const uint8_t *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
 
-	jb_need(cr, n * 6 + 2);
-	if (cr->oom)
+	if (jb_need(cr, n * 6 + 2))
 		return;
 	cr->buf[cr->len++] = '"';
 	for (i = 0; i < n; i++) {
@@ -216,8 +228,7 @@ static void jb_hex(struct lq_connrec *cr, const uint8_t *p, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
 
-	jb_need(cr, 2 * n + 2);
-	if (cr->oom)
+	if (jb_need(cr, 2 * n + 2))
 		return;
 	cr->buf[cr->len++] = '"';
 	for (i = 0; i < n; i++) {
@@ -227,21 +238,42 @@ static void jb_hex(struct lq_connrec *cr, const uint8_t *p, size_t n)
 	cr->buf[cr->len++] = '"';
 }
 
-static void jb_version(struct lq_connrec *cr, uint32_t v)
+static void jb_hexword(struct lq_connrec *cr, uint64_t v, int digits)
 {
+	static const char hex[] = "0123456789abcdef";
 	char b[16];
+	int i;
 
-	snprintf(b, sizeof(b), "\"0x%08x\"", v);
-	jb_raw(cr, b, 12);
+	for (i = digits - 1; i >= 0; i--, v >>= 4)
+		b[i] = hex[v & 15];
+	jb_raw(cr, b, (size_t)digits);
 }
 
+static void jb_version(struct lq_connrec *cr, uint32_t v)
+{
+	JB_LIT(cr, "\"0x");
+	jb_hexword(cr, v, 8);
+	jb_c(cr, '"');
+}
+
+/* An address as lq_fmt_ip writes it; IPv4 without the printf machinery of
+ * inet_ntop (a record has two a path). */
 static void jb_ip(struct lq_connrec *cr, const struct lq_ip *ip)
 {
 	char a[64];
+	int i;
 
-	lq_fmt_ip(ip, a, sizeof(a));
 	jb_c(cr, '"');
-	jb_raw(cr, a, strlen(a));
+	if (lq_ip_is_v4(ip)) {
+		for (i = 12; i < 16; i++) {
+			if (i > 12)
+				jb_c(cr, '.');
+			jb_u64(cr, ip->b[i]);
+		}
+	} else {
+		lq_fmt_ip(ip, a, sizeof(a));
+		jb_raw(cr, a, strlen(a));
+	}
 	jb_c(cr, '"');
 }
 
@@ -275,9 +307,13 @@ struct cr_view {
 
 struct conn_field {
 	const char *name;
+	const char *key; /* "name": */
+	size_t keylen;
 	void (*put)(const struct cr_view *);
 	const char *desc;
 };
+
+#define CR_FIELD(name, put, desc) { name, "\"" name "\":", sizeof(name) + 2, put, desc }
 
 static const char *const end_names[LQ_END__COUNT] = {
 #define LQ__END_NAME(id, name, desc) name,
@@ -287,10 +323,9 @@ static const char *const end_names[LQ_END__COUNT] = {
 
 static void f_conn(const struct cr_view *v)
 {
-	char b[24];
-
-	snprintf(b, sizeof(b), "\"%016" PRIx64 "\"", v->c->conn);
-	jb_raw(v->cr, b, 18);
+	jb_c(v->cr, '"');
+	jb_hexword(v->cr, v->c->conn, 16);
+	jb_c(v->cr, '"');
 }
 
 static void f_update(const struct cr_view *v)
@@ -481,14 +516,13 @@ static void f_ja4s(const struct cr_view *v)
 
 static void f_tls_cipher(const struct cr_view *v)
 {
-	char b[16];
-
 	if (!v->m || !v->m->has_sh) {
 		JB_LIT(v->cr, "null");
 		return;
 	}
-	snprintf(b, sizeof(b), "\"0x%04x\"", v->m->tls_cipher);
-	jb_raw(v->cr, b, 8);
+	JB_LIT(v->cr, "\"0x");
+	jb_hexword(v->cr, v->m->tls_cipher, 4);
+	jb_c(v->cr, '"');
 }
 
 static void tp_num(const struct cr_view *v, const char *name, int have, uint64_t x)
@@ -514,8 +548,9 @@ static void f_tp(const struct cr_view *v)
 		return;
 	}
 	tp = &v->m->tp;
-	snprintf(b, sizeof(b), "{\"ext\":\"0x%04x\"", tp->ext);
-	jb_raw(cr, b, strlen(b));
+	JB_LIT(cr, "{\"ext\":\"0x");
+	jb_hexword(cr, tp->ext, 4);
+	jb_c(cr, '"');
 	tp_num(v, "max_idle_timeout", tp->have & LQ_TPH_MAX_IDLE, tp->max_idle_timeout);
 	tp_num(v, "max_udp_payload_size", tp->have & LQ_TPH_MAX_UDP, tp->max_udp_payload_size);
 	tp_num(v, "active_connection_id_limit", tp->have & LQ_TPH_ACID_LIMIT,
@@ -595,59 +630,59 @@ static void f_server_hello(const struct cr_view *v)
 
 /* A path's fields, in "paths". */
 static const struct conn_field path_fields[] = {
-	{ "client", f_client, "the client's address on this path" },
-	{ "client_port", f_client_port, "its UDP port" },
-	{ "server", f_server, "the server's address on this path" },
-	{ "server_port", f_server_port, "its UDP port" },
-	{ "via", f_via, "how the path joined: handshake, cid (rebinding), probe, link" },
-	{ "first", f_first, "its first packet, seconds with nanoseconds" },
-	{ "last", f_last, "its last packet" },
-	{ "pkts_c2s", f_pkts_c2s, "datagrams client to server" },
-	{ "pkts_s2c", f_pkts_s2c, "datagrams server to client" },
-	{ "bytes_c2s", f_bytes_c2s, "IP bytes client to server" },
-	{ "bytes_s2c", f_bytes_s2c, "IP bytes server to client" },
-	{ "events", f_events, "events seen on the path" },
-	{ "cid_changes", f_cid_changes, "DCID changes seen on the path" },
+	CR_FIELD("client", f_client, "the client's address on this path"),
+	CR_FIELD("client_port", f_client_port, "its UDP port"),
+	CR_FIELD("server", f_server, "the server's address on this path"),
+	CR_FIELD("server_port", f_server_port, "its UDP port"),
+	CR_FIELD("via", f_via, "how the path joined: handshake, cid (rebinding), probe, link"),
+	CR_FIELD("first", f_first, "its first packet, seconds with nanoseconds"),
+	CR_FIELD("last", f_last, "its last packet"),
+	CR_FIELD("pkts_c2s", f_pkts_c2s, "datagrams client to server"),
+	CR_FIELD("pkts_s2c", f_pkts_s2c, "datagrams server to client"),
+	CR_FIELD("bytes_c2s", f_bytes_c2s, "IP bytes client to server"),
+	CR_FIELD("bytes_s2c", f_bytes_s2c, "IP bytes server to client"),
+	CR_FIELD("events", f_events, "events seen on the path"),
+	CR_FIELD("cid_changes", f_cid_changes, "DCID changes seen on the path"),
 };
 
 /* The record's fields, in order. */
 static const struct conn_field conn_fields[] = {
-	{ "conn", f_conn, "connection label, 16 hex digits: the per-frame records' conn" },
-	{ "update", f_update, "true for a periodic update (--conn-update) of a live connection" },
-	{ "ended", f_ended, "why it was written (see conn_end); null in an update" },
-	{ "version", f_version, "the version it settled on, 0x%08x" },
-	{ "versions", f_versions, "every long header's version, in order" },
-	{ "client", f_client, "the client's address on the first path" },
-	{ "client_port", f_client_port, "its UDP port" },
-	{ "server", f_server, "the server's address on the first path" },
-	{ "server_port", f_server_port, "its UDP port" },
-	{ "first", f_first, "its first packet, seconds with nanoseconds" },
-	{ "last", f_last, "its last packet" },
-	{ "pkts_c2s", f_pkts_c2s, "datagrams client to server, every path" },
-	{ "pkts_s2c", f_pkts_s2c, "datagrams server to client" },
-	{ "bytes_c2s", f_bytes_c2s, "IP bytes client to server" },
-	{ "bytes_s2c", f_bytes_s2c, "IP bytes server to client" },
-	{ "events", f_events, "every event of the connection" },
-	{ "cid_changes", f_cid_changes, "DCID changes seen" },
-	{ "paths", f_paths, "every path (see conn_path_field), in the order they came" },
-	{ "paths_left_out", f_paths_left_out, "paths past the bound, counted above but not listed" },
-	{ "original_dcid", f_original_dcid, "DCID of the client's first Initial, hex" },
-	{ "client_scid", f_client_scid, "SCID of the client's Initial" },
-	{ "server_scid", f_server_scid, "SCID of the server's Initial (or Handshake)" },
-	{ "retry_scid", f_retry_scid, "SCID of the server's Retry" },
-	{ "retry", f_retry, "the server sent Retry" },
-	{ "vn", f_vn, "the server sent Version Negotiation" },
-	{ "sni", f_sni, "server_name of the ClientHello" },
-	{ "alpn", f_alpn, "ALPN list of the ClientHello, an array" },
-	{ "ja4", f_ja4, "JA4 of the ClientHello (FoxIO, QUIC form)" },
-	{ "ja4s", f_ja4s, "JA4S of the ServerHello" },
-	{ "tls_cipher", f_tls_cipher, "the cipher suite the ServerHello chose" },
-	{ "tp", f_tp, "the client's transport parameters (see conn_tp)" },
-	{ "rtt_server_ns", f_rtt_server, "client's first Initial to the server's answer, ns" },
-	{ "rtt_client_ns", f_rtt_client, "that answer to the client's next datagram, ns" },
-	{ "handshake_rtt_ns", f_handshake_rtt, "their sum: the handshake RTT the monitor sees, ns" },
-	{ "client_hello", f_client_hello, "ok, or why the ClientHello was not learned" },
-	{ "server_hello", f_server_hello, "ok, or why the ServerHello was not learned" },
+	CR_FIELD("conn", f_conn, "connection label, 16 hex digits: the per-frame records' conn"),
+	CR_FIELD("update", f_update, "true for a periodic update (--conn-update) of a live connection"),
+	CR_FIELD("ended", f_ended, "why it was written (see conn_end); null in an update"),
+	CR_FIELD("version", f_version, "the version it settled on, 0x%08x"),
+	CR_FIELD("versions", f_versions, "every long header's version, in order"),
+	CR_FIELD("client", f_client, "the client's address on the first path"),
+	CR_FIELD("client_port", f_client_port, "its UDP port"),
+	CR_FIELD("server", f_server, "the server's address on the first path"),
+	CR_FIELD("server_port", f_server_port, "its UDP port"),
+	CR_FIELD("first", f_first, "its first packet, seconds with nanoseconds"),
+	CR_FIELD("last", f_last, "its last packet"),
+	CR_FIELD("pkts_c2s", f_pkts_c2s, "datagrams client to server, every path"),
+	CR_FIELD("pkts_s2c", f_pkts_s2c, "datagrams server to client"),
+	CR_FIELD("bytes_c2s", f_bytes_c2s, "IP bytes client to server"),
+	CR_FIELD("bytes_s2c", f_bytes_s2c, "IP bytes server to client"),
+	CR_FIELD("events", f_events, "every event of the connection"),
+	CR_FIELD("cid_changes", f_cid_changes, "DCID changes seen"),
+	CR_FIELD("paths", f_paths, "every path (see conn_path_field), in the order they came"),
+	CR_FIELD("paths_left_out", f_paths_left_out, "paths past the bound, counted above but not listed"),
+	CR_FIELD("original_dcid", f_original_dcid, "DCID of the client's first Initial, hex"),
+	CR_FIELD("client_scid", f_client_scid, "SCID of the client's Initial"),
+	CR_FIELD("server_scid", f_server_scid, "SCID of the server's Initial (or Handshake)"),
+	CR_FIELD("retry_scid", f_retry_scid, "SCID of the server's Retry"),
+	CR_FIELD("retry", f_retry, "the server sent Retry"),
+	CR_FIELD("vn", f_vn, "the server sent Version Negotiation"),
+	CR_FIELD("sni", f_sni, "server_name of the ClientHello"),
+	CR_FIELD("alpn", f_alpn, "ALPN list of the ClientHello, an array"),
+	CR_FIELD("ja4", f_ja4, "JA4 of the ClientHello (FoxIO, QUIC form)"),
+	CR_FIELD("ja4s", f_ja4s, "JA4S of the ServerHello"),
+	CR_FIELD("tls_cipher", f_tls_cipher, "the cipher suite the ServerHello chose"),
+	CR_FIELD("tp", f_tp, "the client's transport parameters (see conn_tp)"),
+	CR_FIELD("rtt_server_ns", f_rtt_server, "client's first Initial to the server's answer, ns"),
+	CR_FIELD("rtt_client_ns", f_rtt_client, "that answer to the client's next datagram, ns"),
+	CR_FIELD("handshake_rtt_ns", f_handshake_rtt, "their sum: the handshake RTT the monitor sees, ns"),
+	CR_FIELD("client_hello", f_client_hello, "ok, or why the ClientHello was not learned"),
+	CR_FIELD("server_hello", f_server_hello, "ok, or why the ServerHello was not learned"),
 };
 
 /* The transport parameters' fields, in "tp" (written by f_tp). */
@@ -674,9 +709,7 @@ static void put_object(const struct cr_view *v, const struct conn_field *fields,
 	for (i = 0; i < n; i++) {
 		if (i)
 			jb_c(v->cr, ',');
-		jb_c(v->cr, '"');
-		jb_raw(v->cr, fields[i].name, strlen(fields[i].name));
-		JB_LIT(v->cr, "\":");
+		jb_raw(v->cr, fields[i].key, fields[i].keylen);
 		fields[i].put(v);
 	}
 	jb_c(v->cr, '}');
@@ -1256,7 +1289,7 @@ int lq_connrec_add(struct lq_connrec *cr, const struct lq_result *r, const uint8
 void lq_connrec_tick(struct lq_connrec *cr, uint64_t now)
 {
 	struct cr_conn **v;
-	uint32_t n, i;
+	uint32_t n, i, k;
 	uint64_t step = cr->o.idle_ns / 4 < CR_SCAN_NS ? cr->o.idle_ns / 4 : CR_SCAN_NS;
 
 	if (now > cr->now)
@@ -1269,19 +1302,21 @@ void lq_connrec_tick(struct lq_connrec *cr, uint64_t now)
 	v = all_conns(cr, &n);
 	if (!v)
 		return;
-	/* in the order they began: the same for the same input */
-	qsort(v, n, sizeof(*v), cmp_by_first);
-	for (i = 0; i < n; i++) {
+	/* the ones to write, in the order they began (the same for the same input) */
+	for (i = k = 0; i < n; i++)
+		if ((now > v[i]->last && now - v[i]->last > cr->o.idle_ns) ||
+		    (cr->o.update_ns && now - v[i]->last_update >= cr->o.update_ns))
+			v[k++] = v[i];
+	qsort(v, k, sizeof(*v), cmp_by_first);
+	for (i = 0; i < k; i++) {
 		struct cr_conn *c = v[i];
 
 		if (now > c->last && now - c->last > cr->o.idle_ns) {
 			end_conn(cr, c, LQ_END_IDLE);
 			continue;
 		}
-		if (cr->o.update_ns && now - c->last_update >= cr->o.update_ns) {
-			write_record(cr, c, 1, LQ_END_IDLE);
-			c->last_update = now;
-		}
+		write_record(cr, c, 1, LQ_END_IDLE);
+		c->last_update = now;
 	}
 	free(v);
 }
