@@ -44,6 +44,10 @@ struct cr_meta {
 	int64_t rtt_server_ns, rtt_client_ns, handshake_rtt_ns;
 	char ja4[LQ_JA4_LEN + 1], ja4s[LQ_JA4S_LEN + 1];
 	struct cr_tp tp;
+	/* the IDs as lqmeta read them (it also reads the long headers of
+	 * versions the tracker does not parse: a reserved one, say) */
+	uint8_t has_odcid, has_sscid;
+	struct lq_cid odcid, cscid, sscid;
 	uint8_t has_sni, has_alpn, nalpn;
 	uint16_t sni_len, alpn_bytes;
 	uint8_t text[]; /* the SNI's bytes, then each ALPN as a length byte and its bytes */
@@ -446,19 +450,30 @@ static void put_cid(const struct cr_view *v, const struct lq_cid *c, int have)
 		JB_LIT(v->cr, "null");
 }
 
+/* The IDs: from the records' long headers, or lqmeta's reading of them
+ * when the tracker could not parse them (a reserved version's Initial). */
 static void f_original_dcid(const struct cr_view *v)
 {
-	put_cid(v, &v->c->odcid, v->c->have & CR_HAVE_ODCID);
+	if (!(v->c->have & CR_HAVE_ODCID) && v->m && v->m->has_odcid)
+		put_cid(v, &v->m->odcid, 1);
+	else
+		put_cid(v, &v->c->odcid, v->c->have & CR_HAVE_ODCID);
 }
 
 static void f_client_scid(const struct cr_view *v)
 {
-	put_cid(v, &v->c->cscid, v->c->have & CR_HAVE_CSCID);
+	if (!(v->c->have & CR_HAVE_CSCID) && v->m && v->m->has_odcid)
+		put_cid(v, &v->m->cscid, 1);
+	else
+		put_cid(v, &v->c->cscid, v->c->have & CR_HAVE_CSCID);
 }
 
 static void f_server_scid(const struct cr_view *v)
 {
-	put_cid(v, &v->c->sscid, v->c->have & (CR_HAVE_SSCID | CR_HAVE_SSCID_HS));
+	if (!(v->c->have & CR_HAVE_SSCID) && v->m && v->m->has_sscid)
+		put_cid(v, &v->m->sscid, 1);
+	else
+		put_cid(v, &v->c->sscid, v->c->have & (CR_HAVE_SSCID | CR_HAVE_SSCID_HS));
 }
 
 static void f_retry_scid(const struct cr_view *v)
@@ -746,6 +761,11 @@ void lq_connrec_print_fields(FILE *f)
 #define LQ__END_LINE(id, name, desc) fprintf(f, "%-8s %-20s %-20s %s\n", "conn_end", name, "-", desc);
 	LQ_CONN_END_LIST(LQ__END_LINE)
 #undef LQ__END_LINE
+	/* client_hello and server_hello: lqmeta's reasons, and metadata off */
+	for (i = 0; i < LQ_MR_COUNT; i++)
+		fprintf(f, "%-8s %-20s %-20s %s\n", "conn_hello",
+			lq_meta_reason_name((enum lq_meta_reason)i), "-", "meta/reason.h");
+	fprintf(f, "%-8s %-20s %-20s %s\n", "conn_hello", "off", "-", "--no-meta");
 }
 
 /* ---- metadata ---------------------------------------------------------------------- */
@@ -772,6 +792,18 @@ static struct cr_meta *summarize(const struct lq_meta_info *i)
 	m->has_ch = i->has_ch;
 	m->has_sh = i->has_sh;
 	m->tls_cipher = i->has_sh ? i->sh.cipher : 0;
+	if (i->version) {
+		m->has_odcid = 1;
+		m->odcid.len = i->original_dcid.len;
+		memcpy(m->odcid.id, i->original_dcid.id, i->original_dcid.len);
+		m->cscid.len = i->client_scid.len;
+		memcpy(m->cscid.id, i->client_scid.id, i->client_scid.len);
+	}
+	if (i->server_version) {
+		m->has_sscid = 1;
+		m->sscid.len = i->server_scid.len;
+		memcpy(m->sscid.id, i->server_scid.id, i->server_scid.len);
+	}
 	m->rtt_server_ns = i->rtt_server_ns;
 	m->rtt_client_ns = i->rtt_client_ns;
 	m->handshake_rtt_ns = i->handshake_rtt_ns;
