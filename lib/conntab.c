@@ -282,6 +282,7 @@ int lq_conntab_get(const struct lq_conntab *t, uint64_t conn, unsigned path,
 	const struct ct_conn *c = find_const(t, conn);
 	const struct ct_path *p;
 
+	memset(out, 0, sizeof(*out));
 	if (!c || path >= c->npaths)
 		return -1;
 	p = &c->paths[path];
