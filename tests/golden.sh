@@ -28,9 +28,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 . tests/lib/shared.sh
 DIR=tests/golden
 LIST=$DIR/TESTLIST
-# The table prints times of day: pin the zone and the locale so that the output is the same
-# on every machine.
+# The table prints times of day and fits a width: pin the zone, the locale and the width (100
+# columns, stdout being no terminal) so that the output is the same on every machine.
 export TZ=UTC LC_ALL=C
+unset COLUMNS
 SANITIZER_RE='ERROR: (Address|Leak|Memory|Thread|UndefinedBehavior)Sanitizer|runtime error:'
 
 TMP=$(mktemp -d) || exit 2
@@ -63,17 +64,19 @@ while read -r name capture expected flags; do
         fi
     fi
 
-    # flags: options, then after "--" the filter words; "!fail" anywhere.
-    opts=() filter=() expect_fail=0 in_filter=0
+    # flags: COLUMNS=N or TZ=ZONE for the run, options, then after "--" the filter words;
+    # "!fail" anywhere.
+    opts=() filter=() envs=() expect_fail=0 in_filter=0
     read -r -a words <<<"$flags"
     for w in ${words[@]+"${words[@]}"}; do
         if [ "$w" = '!fail' ]; then expect_fail=1
+        elif [ $in_filter = 0 ] && [[ $w =~ ^(COLUMNS|TZ)=[^[:space:]]+$ ]]; then envs+=("$w")
         elif [ $in_filter = 0 ] && [ "$w" = -- ]; then in_filter=1
         elif [ $in_filter = 1 ]; then filter+=("$w")
         else opts+=("$w")
         fi
     done
-    cmd=("$BIN" ${opts[@]+"${opts[@]}"} "$capture" ${filter[@]+"${filter[@]}"})
+    cmd=(env ${envs[@]+"${envs[@]}"} "$BIN" ${opts[@]+"${opts[@]}"} "$capture" ${filter[@]+"${filter[@]}"})
     shown=$(printf '%q ' "${cmd[@]}")
     shown=${shown% }
 
