@@ -177,6 +177,8 @@ expect_error "snaplen too big" "--snaplen|1536" "$LIVE" --middlebox e0 -w "$TMP/
 expect_error "snaplen without write" "--snaplen|--write" "$LIVE" --middlebox e0 -s 100
 expect_error "max-paths too small" "--max-paths" "$LIVE" --middlebox e0 --max-paths 1
 expect_error "table-max zero" "--table-max|'0'" "$LIVE" --middlebox e0 --table-max 0
+expect_error "conn records and events" "--events|-f conn" "$LIVE" --middlebox e0 -f conn -e
+expect_error "conn-update zero" "--conn-update|'0'" "$LIVE" --middlebox e0 -f conn --conn-update 0
 
 # --- interfaces -----------------------------------------------------------------------
 expect_error "unknown interface" "lq-nope0|No such device" in_ns "$LIVE" --middlebox lq-nope0
@@ -184,6 +186,7 @@ expect_error "unknown second interface" "lq-nope1" in_ns "$LIVE" --middlebox e0 
 expect_error "interface down" "d0|down" in_ns "$LIVE" --endpoint d0
 expect_error "name too long" "longer than 15" in_ns "$LIVE" --middlebox abcdefghijklmnopq
 expect_error "unwritable --write" "/nonexistent/x.pcapng" in_ns "$LIVE" --middlebox e0 -w /nonexistent/x.pcapng
+expect_error "unwritable --conn-file" "/nonexistent/c.jsonl" in_ns "$LIVE" --middlebox e0 --conn-file /nonexistent/c.jsonl
 if [ -n "$NOXDP" ]; then
 	expect_error "native XDP not supported" "nx0|native" in_ns "$LIVE" --middlebox nx0 --xdp-mode native
 	# The first interface is attached when the second fails: it must come off.
