@@ -800,6 +800,66 @@ static void udp_payload(void **state)
 	assert_memory_equal(p, "wxyz", 4);
 }
 
+/* Random results and random bytes (garbage Initials among them), many
+ * connections and 4-tuples, undecided frames and links that cover any
+ * count, bounds small enough to be hit: no crash (the sanitizers watch), and
+ * every record one JSON line. */
+static void random_input(void **state)
+{
+	struct out o;
+	struct lq_connrec *cr = new_cr(&o, 2, 1, 1, 64);
+	struct lq_conntab *t = lq_conntab_new();
+	uint64_t seed = 0x853c49e6748fea9bULL, ts = S;
+	static uint8_t buf[2048];
+	int i, j, n;
+
+	(void)state;
+	assert_non_null(t);
+	lq_conntab_limit(t, 50, 4);
+	for (i = 0; i < 20000; i++) {
+		struct lq_result r;
+		uint32_t len;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		ts += (seed >> 40) % 50000000;
+		r = res(ts, (seed >> 20) % 5 ? (seed >> 8) % 97 : 0, ep((uint8_t)(seed % 7 + 2), 40000),
+			ep((uint8_t)(100 + (seed >> 3) % 3), 443), (int)((seed >> 13) % 3),
+			(int)((seed >> 17) % LQ_PT__COUNT), (uint16_t)(60 + (seed >> 24) % 1400));
+		r.event = (uint8_t)((seed >> 33) % LQ_E__COUNT);
+		r.covers = (uint16_t)((seed >> 45) % 300);
+		r.version = (seed >> 51) % 4 ? 1 : 0x1a2a3a4a;
+		r.dcid.len = (uint8_t)((seed >> 37) % 21);
+		r.scid.len = (uint8_t)((seed >> 41) % 21);
+		n = (int)((seed >> 28) % sizeof(buf));
+		for (j = 0; j < n; j++) {
+			seed = seed * 6364136223846793005ULL + 1;
+			buf[j] = (uint8_t)(seed >> 56);
+		}
+		if (n > 30 && (seed & 1)) { /* an IPv4/UDP frame around the random payload */
+			memcpy(buf + 28, dg, (size_t)n - 28 < sizeof(dg) ? (size_t)n - 28 : 0);
+			datagram(ts, (int)(seed >> 2) & 1, buf + 28, (size_t)n - 28, &len);
+			memcpy(buf, frame, 28);
+			buf[0] = 0x45;
+		}
+		assert_int_equal(lq_connrec_add(cr, &r, buf, (uint32_t)n, (uint32_t)((seed >> 5) % 3)), 0);
+		assert_int_equal(lq_conntab_add(t, &r), 0);
+	}
+	lq_connrec_finish(cr, LQ_END_INPUT);
+	n = nrecords(&o);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		const char *rec = record(&o, i);
+
+		if (rec[0] != '{' || rec[strlen(rec) - 1] != '}') {
+			fprintf(stderr, "FAIL: record %d is no JSON object: %.200s\n", i, rec);
+			fail();
+		}
+	}
+	lq_conntab_free(t);
+	lq_connrec_free(cr);
+	done_out(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -808,7 +868,7 @@ int main(void)
 		cmocka_unit_test(deferred_link),    cmocka_unit_test(link_covers_fewer),
 		cmocka_unit_test(link_unseen),	    cmocka_unit_test(undecided_bound),
 		cmocka_unit_test(meta_hello),	    cmocka_unit_test(meta_bad_input),
-		cmocka_unit_test(udp_payload),
+		cmocka_unit_test(udp_payload),	    cmocka_unit_test(random_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
