@@ -79,10 +79,29 @@ const char *lq_version_name(uint32_t v, char *buf, size_t n)
 
 char *lq_fmt_ip(const struct lq_ip *ip, char *buf, size_t n)
 {
-	if (lq_ip_is_v4(ip))
+	if (lq_ip_is_v4(ip) && n >= 16) {
+		/* by hand: inet_ntop goes through printf, and tables and records
+		 * print two addresses a line */
+		char *p = buf;
+		int i;
+
+		for (i = 12; i < 16; i++) {
+			unsigned v = ip->b[i];
+
+			if (i > 12)
+				*p++ = '.';
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+		}
+		*p = 0;
+	} else if (lq_ip_is_v4(ip)) {
 		inet_ntop(AF_INET, ip->b + 12, buf, (socklen_t)n);
-	else
+	} else {
 		inet_ntop(AF_INET6, ip->b, buf, (socklen_t)n);
+	}
 	return buf;
 }
 

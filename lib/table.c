@@ -185,14 +185,24 @@ static void fmt_count(uint64_t v, char *buf, size_t n)
 	snprintf(buf, n, x < 9.995 ? "%.2f%c" : x < 99.95 ? "%.1f%c" : "%.0f%c", x, units[u]);
 }
 
+/* The time's fields, local or UTC; the last second's kept, since rows come
+ * close in time and localtime_r looks at the zone each call. */
 static void broken_down(uint64_t ns, struct tm *tm)
 {
+	static time_t last = -1;
+	static int last_utc;
+	static struct tm last_tm;
 	time_t t = (time_t)(ns / 1000000000ULL);
 
-	if (table_utc)
-		gmtime_r(&t, tm);
-	else
-		localtime_r(&t, tm);
+	if (t != last || last_utc != table_utc) {
+		if (table_utc)
+			gmtime_r(&t, &last_tm);
+		else
+			localtime_r(&t, &last_tm);
+		last = t;
+		last_utc = table_utc;
+	}
+	*tm = last_tm;
 }
 
 /* tcpdump's form: the time of day, and the date before it (-tttt) when the
@@ -338,8 +348,8 @@ static void lay_out(const struct lq_table *t, int width, struct layout *lo)
 		for (c = 0; c < C__N; c++) {
 			int side, len;
 
-			if (c == C_CONN)
-				continue; /* 16 digits; path labels span what is there */
+			if (c == C_CONN || c == C_START)
+				continue; /* 16 digits (path labels span what is there); a fixed form */
 			for (side = 0; side < (is_pair((enum col)c) ? 2 : 1); side++) {
 				cell(&t->l[i], (enum col)c, side, lo, buf, sizeof(buf));
 				len = (int)strlen(buf);
@@ -348,6 +358,7 @@ static void lay_out(const struct lq_table *t, int width, struct layout *lo)
 		}
 	}
 	nat[C_CONN] = 16;
+	nat[C_START] = lo->dates ? 23 : 12; /* "2026-11-23 00:26:54.161" */
 	for (c = 0; c < C__N; c++) {
 		mn[c] = col_cut[c] && col_min[c] < nat[c] ? col_min[c] : nat[c];
 		lo->show[c] = 1;
