@@ -95,6 +95,7 @@ static const char usage_tail[] =
 	"Examples:\n"
 	"  sudo linkquic-live --endpoint eth0\n"
 	"  sudo linkquic-live --middlebox eth1 eth2 -f jsonl > records.jsonl\n"
+	"  sudo linkquic-live --endpoint eth0 -f conn --conn-update 60 > connections.jsonl\n"
 	"  sudo linkquic-live --middlebox eth1 eth2 --hook tc --maps 10\n"
 	"  sudo linkquic-live --endpoint eth0 -w session.pcapng -d 60\n"
 	"  linkquic-replay session.pcapng      # the same session, replayed\n";
