@@ -21,6 +21,7 @@ const volatile struct lq_config lq_cfg = {
 	.idle_ns = LQ_DEF_IDLE_NS,
 	.probe_min = 1200,
 	.strong_cid = LQ_DEF_STRONG_CID,
+	.max_cand = LQ_ANCHOR_SLOTS,
 };
 const volatile __u32 lq_test_clock = 0; /* 1: the clock is lq_clock_ns, set by a harness */
 const volatile __u32 lq_snaplen = 0;	/* bytes of each reported frame to copy (live --write) */

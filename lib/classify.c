@@ -35,6 +35,12 @@ static inline long lq_map_delete(void *map, const void *key)
 const struct lq_map_info lq_map_infos[LQ_MAPID__COUNT] = { LQ_MAP_LIST(LQ__MAP_INFO) };
 #undef LQ__MAP_INFO
 
+/* what lib/kernel.c's copy_map() reads a map's entries into */
+#define LQ__MAP_FITS(m, kname, kt, vt, def, opt, desc)                                      \
+	_Static_assert(sizeof(kt) <= 64 && sizeof(vt) <= 1024, #kname ": key or value too large");
+LQ_MAP_LIST(LQ__MAP_FITS)
+#undef LQ__MAP_FITS
+
 void lq_map_sizes_default(struct lq_map_sizes *sz)
 {
 	unsigned i;

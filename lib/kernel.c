@@ -294,7 +294,7 @@ int lq_kernel_poll(struct lq_kernel *k, int timeout_ms)
 
 static int copy_map(int fd, struct emu_map *dst)
 {
-	uint8_t key[64], next[64], val[256];
+	uint8_t key[64], next[64], val[1024]; /* the largest key and value of lq_vocab.h's maps */
 	void *prev = NULL;
 	int err;
 

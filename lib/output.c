@@ -851,4 +851,46 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 			secs(g->lh_tat, t0, sizeof(t0)), secs(g->conn_tat, t1, sizeof(t1)));
 	}
 	free(v);
+
+	v = sorted_entries(&maps->conns, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->conns.name, n, maps->conns.max_entries);
+	for (i = 0; v && i < n; i++) {
+		const struct lq_conn_val *c = v[i].val;
+
+		fprintf(f, "  %016" PRIx64 " path=%s<->%s rtt_us=%u lens=%u/%u paths=%u flags=0x%02x\n",
+			*(const uint64_t *)v[i].key, lq_fmt_ep(&c->path.a, a, sizeof(a)),
+			lq_fmt_ep(&c->path.b, b, sizeof(b)), c->rtt_us, c->server_cid_len,
+			c->client_cid_len, c->npaths, c->flags);
+	}
+	free(v);
+
+	v = sorted_entries(&maps->undecided, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->undecided.name, n,
+		maps->undecided.max_entries);
+	for (i = 0; v && i < n; i++) {
+		const struct lq_path_key *k = v[i].key;
+		const struct lq_undecided_val *u = v[i].val;
+		unsigned j;
+
+		fprintf(f, "  %s <-> %s first=%s switch=%s answers=%u flags=0x%02x same_ep=0x%x "
+			   "active=0x%x candidates=",
+			lq_fmt_ep(&k->a, a, sizeof(a)), lq_fmt_ep(&k->b, b, sizeof(b)),
+			secs(u->first_seen, t0, sizeof(t0)), secs(u->switch_ts, t1, sizeof(t1)),
+			u->s2c_same, u->flags, u->same_ep, u->active);
+		for (j = 0; j < u->ncand && j < LQ_ANCHOR_SLOTS; j++)
+			fprintf(f, "%s%016" PRIx64 "(%u/%u/%u)", j ? "," : "", u->cand[j], u->snap_c2s[j],
+				u->snap_s2c[j], u->snap_probes[j]);
+		fputc('\n', f);
+	}
+	free(v);
+
+	v = sorted_entries(&maps->rivals, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", maps->rivals.name, n, maps->rivals.max_entries);
+	for (i = 0; v && i < n; i++) {
+		const struct lq_path_key *k = v[i].val;
+
+		fprintf(f, "  %016" PRIx64 " %s <-> %s\n", *(const uint64_t *)v[i].key,
+			lq_fmt_ep(&k->a, a, sizeof(a)), lq_fmt_ep(&k->b, b, sizeof(b)));
+	}
+	free(v);
 }

@@ -1,73 +1,157 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * lq_anchor.h - anchors: which connections live at a client address (to
- * one server, and to any) and at a server. A new path with an unseen DCID
- * is linked through an anchor only when exactly one connection lives there.
+ * one server, and to any) and at a server: the candidates a new path with
+ * an unseen DCID may belong to (lq_decide.h judges them).
  */
 #ifndef LQ_ANCHOR_H
 #define LQ_ANCHOR_H
 
 #include "lq_step.h"
 
-LQ_INLINE int lq_anchor_live(const struct lq_st *st, const struct lq_anchor *a, int slot)
-{
-	lq_u64 c = slot ? a->conn[1] : a->conn[0];
-	lq_u32 t = slot ? a->tick[1] : a->tick[0];
+#define LQ_SLOT(i) ((i) & (LQ_ANCHOR_SLOTS - 1)) /* shows the verifier the bound */
 
-	return c != 0 && (lq_u32)(st->tick - t) <= st->idle_ticks;
+/* The clock an anchor is judged by, for the global functions below: the
+ * packet's tick, and idle_ticks | max_cand << 24. */
+LQ_INLINE lq_u32 lq_anchor_lim(const struct lq_st *st)
+{
+	return (st->idle_ticks & 0xffffffU) | ((lq_u32)st->cfg->max_cand << 24);
+}
+
+LQ_INLINE int lq_slot_live(const struct lq_anchor *a, int i, lq_u32 tick, lq_u32 lim)
+{
+	return a->conn[LQ_SLOT(i)] != 0 && (lq_u32)(tick - a->tick[LQ_SLOT(i)]) <= (lim & 0xffffffU);
+}
+
+LQ_INLINE int lq_anchor_crowded(const struct lq_st *st, const struct lq_anchor *a)
+{
+	return a->crowded_tick && lq_tick_live(st, a->crowded_tick);
 }
 
 /* Records that conn is alive at the anchor. lens: server CID length, and
- * client CID length << 8 (0xff: not known). */
-LQ_INLINE void lq_anchor_touch(const struct lq_st *st, struct lq_anchor *a, lq_u64 conn,
-			       lq_u32 lens)
+ * client CID length << 8 (0xff: not known). A new connection takes a free
+ * (or dead) slot; with every slot live, the least recently touched one
+ * gives way and the anchor is crowded. */
+LQ_GLOBAL int lq_anchor_touch_g(struct lq_anchor *a, lq_u64 conn, lq_u32 tick, lq_u32 lim,
+				lq_u32 lens)
 {
-	if (a->conn[0] == conn) {
-		a->tick[0] = st->tick;
-	} else if (a->conn[1] == conn) {
-		a->tick[1] = st->tick;
-	} else {
-		int l0 = lq_anchor_live(st, a, 0), l1 = lq_anchor_live(st, a, 1);
-		int slot = 0;
+	int i, n = (int)(lim >> 24), slot = 0;
 
-		if (l0 && !l1) {
-			slot = 1;
-		} else if (l0 && l1) {
-			a->crowded_tick = st->tick; /* a third live connection */
-			slot = (lq_s32)(a->tick[1] - a->tick[0]) < 0 ? 1 : 0;
-		}
-		if (slot) {
-			a->conn[1] = conn;
-			a->tick[1] = st->tick;
-		} else {
-			a->conn[0] = conn;
-			a->tick[0] = st->tick;
-		}
-	}
+	if (!a)
+		return 0;
 	if (!(conn & LQ_RIVAL)) {
 		a->server_cid_len = (lq_u8)lens;
 		a->client_cid_len = (lq_u8)(lens >> 8);
 	}
+	/* three passes, each with at most one value carried from slot to slot
+	 * (the verifier then walks each slot a few ways, not all combinations) */
+	LQ_UNROLL
+	for (i = 0; i < LQ_ANCHOR_SLOTS; i++) {
+		if (i >= n)
+			break;
+		if (a->conn[i] == conn) {
+			a->tick[i] = tick; /* known here */
+			return 0;
+		}
+	}
+	LQ_UNROLL
+	for (i = 0; i < LQ_ANCHOR_SLOTS; i++) {
+		if (i >= n)
+			break;
+		if (!lq_slot_live(a, i, tick, lim)) {
+			a->conn[i] = conn; /* a free or dead slot */
+			a->tick[i] = tick;
+			return 0;
+		}
+	}
+	LQ_UNROLL
+	for (i = 1; i < LQ_ANCHOR_SLOTS; i++) {
+		if (i >= n)
+			break;
+		if ((lq_s32)(a->tick[i] - a->tick[LQ_SLOT(slot)]) < 0)
+			slot = i;
+	}
+	a->crowded_tick = tick; /* one more live connection than slots */
+	a->conn[LQ_SLOT(slot)] = conn;
+	a->tick[LQ_SLOT(slot)] = tick;
+	return 0;
+}
+
+LQ_INLINE void lq_anchor_touch(const struct lq_st *st, struct lq_anchor *a, lq_u64 conn,
+			       lq_u32 lens)
+{
+	lq_anchor_touch_g(a, conn, st->tick, lq_anchor_lim(st), lens);
 }
 
 /* The one live connection at the anchor: 0 if none, LQ_AMBIGUOUS if more,
- * or if the only live one is an unlinked flow. exclude: the asker's own
- * pseudo-label. */
+ * if the anchor is crowded, or if the only live one is an unlinked flow.
+ * exclude: the asker's own pseudo-label. */
+LQ_GLOBAL lq_u64 lq_anchor_unique_g(const struct lq_anchor *a, lq_u64 exclude, lq_u32 tick,
+				    lq_u32 lim)
+{
+	lq_u64 one = 0;
+	int i, n = (int)(lim >> 24);
+
+	if (!a)
+		return 0;
+	if (a->crowded_tick && (lq_u32)(tick - a->crowded_tick) <= (lim & 0xffffffU))
+		return LQ_AMBIGUOUS;
+	LQ_UNROLL
+	for (i = 0; i < LQ_ANCHOR_SLOTS; i++) {
+		if (i >= n)
+			break;
+		if (!lq_slot_live(a, i, tick, lim) || a->conn[i] == exclude)
+			continue;
+		if (one)
+			return LQ_AMBIGUOUS;
+		one = a->conn[i];
+	}
+	return one & LQ_RIVAL ? LQ_AMBIGUOUS : one;
+}
+
 LQ_INLINE lq_u64 lq_anchor_unique(const struct lq_st *st, const struct lq_anchor *a, lq_u64 exclude)
 {
-	lq_u64 c0 = 0, c1 = 0;
+	return lq_anchor_unique_g(a, exclude, st->tick, lq_anchor_lim(st));
+}
 
-	if (a->crowded_tick && (lq_u32)(st->tick - a->crowded_tick) <= st->idle_ticks)
-		return LQ_AMBIGUOUS;
-	if (lq_anchor_live(st, a, 0) && a->conn[0] != exclude)
-		c0 = a->conn[0];
-	if (lq_anchor_live(st, a, 1) && a->conn[1] != exclude)
-		c1 = a->conn[1];
-	if (c0 && c1)
-		return LQ_AMBIGUOUS;
-	if ((c0 | c1) & LQ_RIVAL)
-		return LQ_AMBIGUOUS;
-	return c0 | c1;
+/* Adds the anchor's live connections to the candidate set (each once); a
+ * crowded anchor, or a set with no room left, makes it incomplete. */
+LQ_GLOBAL int lq_anchor_collect_g(const struct lq_anchor *a, struct lq_cands *cs, lq_u64 exclude,
+				  lq_u32 tick, lq_u32 lim)
+{
+	int i, j, n = (int)(lim >> 24);
+
+	if (!a || !cs)
+		return 0;
+	if (a->crowded_tick && (lq_u32)(tick - a->crowded_tick) <= (lim & 0xffffffU))
+		cs->incomplete = 1;
+	LQ_UNROLL
+	for (i = 0; i < LQ_ANCHOR_SLOTS; i++) {
+		lq_u64 c = a->conn[i];
+
+		if (i >= n)
+			break;
+		if (!lq_slot_live(a, i, tick, lim) || c == exclude)
+			continue;
+		LQ_UNROLL
+		for (j = 0; j < LQ_ANCHOR_SLOTS; j++)
+			if (j < cs->n && cs->conn[j] == c)
+				goto next; /* in the set already */
+		if (cs->n >= LQ_ANCHOR_SLOTS) {
+			cs->incomplete = 1;
+			continue;
+		}
+		cs->conn[LQ_SLOT(cs->n)] = c;
+		cs->n++;
+next:;
+	}
+	return 0;
+}
+
+LQ_INLINE void lq_anchor_collect(const struct lq_st *st, const struct lq_anchor *a,
+				 struct lq_cands *cs, lq_u64 exclude)
+{
+	lq_anchor_collect_g(a, cs, exclude, st->tick, lq_anchor_lim(st));
 }
 
 LQ_INLINE void lq_sip_key_make(struct lq_sip_key *k, const struct lq_ip *client,
@@ -79,7 +163,7 @@ LQ_INLINE void lq_sip_key_make(struct lq_sip_key *k, const struct lq_ip *client,
 		k->server = *server;
 }
 
-LQ_SUBPROG void lq_touch_sip(const struct lq_st *st, const struct lq_sip_key *k, lq_u64 conn,
+LQ_INLINE void lq_touch_sip(const struct lq_st *st, const struct lq_sip_key *k, lq_u64 conn,
 			     lq_u32 lens)
 {
 	struct lq_anchor *a = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);

@@ -32,6 +32,20 @@ typedef __INT64_TYPE__ lq_s64;
 #endif
 #endif
 
+/* A step the BPF verifier checks once, on its own, for any arguments of its
+ * types (a global function), rather than at every call with the caller's
+ * state: for loops over slots that many callers use. It sees no struct
+ * lq_st (a pointer read from memory is no pointer to the verifier): its
+ * arguments are scalars and pointers to flat structs, and it checks those
+ * for NULL. In user space it is inlined like everything else. */
+#ifndef LQ_GLOBAL
+#ifdef __BPF__
+#define LQ_GLOBAL __attribute__((noinline))
+#else
+#define LQ_GLOBAL LQ_INLINE
+#endif
+#endif
+
 #ifndef LQ_LIKELY
 #define LQ_LIKELY(x) __builtin_expect(!!(x), 1)
 #endif

@@ -25,6 +25,12 @@ LQ_INLINE int lq_ep_less(const struct lq_endpoint *x, const struct lq_endpoint *
 	return 0;
 }
 
+LQ_INLINE int lq_ep_eq(const struct lq_endpoint *x, const struct lq_endpoint *y)
+{
+	return x->port == y->port && x->ip.w[0] == y->ip.w[0] && x->ip.w[1] == y->ip.w[1] &&
+	       x->ip.w[2] == y->ip.w[2] && x->ip.w[3] == y->ip.w[3];
+}
+
 /* Builds the path key; returns 1 when the source is endpoint b. */
 LQ_INLINE int lq_path_key_make(const struct lq_endpoint *src, const struct lq_endpoint *dst,
 			       struct lq_path_key *key)

@@ -7,6 +7,14 @@
 
 #include "lq_packet.h"
 
+/* The connections a new path may belong to (lq_anchor_collect). */
+struct lq_cands {
+	lq_u64 conn[LQ_ANCHOR_SLOTS];
+	lq_u8 n;
+	lq_u8 incomplete; /* some live connection is not in the list */
+	lq_u8 pad[6];
+};
+
 /* Temporaries of one packet. The BPF stack is 512 bytes, so the programs
  * keep this in a per-CPU array; user space keeps it on its stack.
  *
@@ -33,6 +41,14 @@ struct lq_work {
 	lq_u64 rival;		     /* the flow's pseudo-label, for lq_pend */
 	struct lq_guard_key guard_key; /* lq_guard_charge */
 	struct lq_guard_val guard_val;
+	struct lq_cands cands;	     /* lq_short_undecided: the new path's candidates */
+	struct lq_undecided_val undec; /* lq_short_undecided */
+	struct lq_conn_val connv;    /* lq_conn_note */
+	/* loop-carried values of the anchor and decision loops, passed through
+	 * memory (lq_hold): to the BPF verifier each is then "some number",
+	 * and the loop's states merge instead of multiplying per slot */
+	lq_u32 loop[4];
+	lq_u64 loop64;
 	lq_u8 origin;		     /* lq_anchor_pick: which anchor named the connection */
 	lq_u8 server_ok;	     /* lq_on_short_new: the server end is a confirmed server */
 	lq_u8 pad[6];

@@ -123,6 +123,11 @@ LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 di
 	pv->pkts[dir]++;
 	pv->bytes[dir] += st->pkt->ip_len;
 	pv->last_seen = st->now;
+	/* PATH_CHALLENGE and PATH_RESPONSE are padded to 1200 bytes (RFC 9000
+	 * §8.2.1-2), and stacks pad to exactly that: a server's such datagrams
+	 * on a path its client left are no sign the path is in use */
+	if (dir == LQ_S2C && st->pkt->ulen == st->cfg->probe_min && pv->s2c_probes < 0xffff)
+		pv->s2c_probes++;
 }
 
 /* Not QUIC of any connection: garbage when it was sent to a QUIC server,

@@ -15,21 +15,22 @@
  *    connection, except right after Retry or Version Negotiation;
  *  - a DCID seen before (of a learned length, at least strong_cid bytes)
  *    links a new 4-tuple to its connection: NAT rebinding;
- *  - an unseen DCID on a new 4-tuple links only when the datagram is
- *    probe-sized (RFC 9000 §8.2.1 pads PATH_CHALLENGE to 1200 bytes) and
- *    exactly one live connection shares its client address and server
- *    (sip_map), its server (dest_map) or its client address (sip_map
- *    wildcard); a DCID known to belong to another connection forbids it;
+ *  - an unseen DCID on a new 4-tuple in a client's probe-sized datagram
+ *    (RFC 9000 §8.2.1 pads PATH_CHALLENGE to 1200 bytes) makes the path
+ *    undecided: the live connections at its anchors (its server, its client
+ *    address) are the candidates, and the path is linked when the evidence
+ *    singles one out (lq_decide.h); its frames are pending meanwhile;
  *  - anything else related to a known QUIC endpoint is pending, never merged.
  *
  * The units: lq_label.h (labels), lq_step.h (a packet's context, expiry,
- * CIDs, results), lq_anchor.h (anchors), lq_guard.h (the guard); this file
- * is the state machine.
+ * CIDs, results), lq_anchor.h (anchors), lq_guard.h (the guard),
+ * lq_decide.h (undecided paths); this file is the state machine.
  */
 #ifndef LQ_TRACK_H
 #define LQ_TRACK_H
 
 #include "lq_anchor.h"
+#include "lq_decide.h"
 #include "lq_guard.h"
 
 /* ---- a new connection ------------------------------------------------------ */
@@ -85,6 +86,7 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 		if (scl != LQ_NO_LEN)
 			lq_learn_cid(st, &v->dcid[LQ_C2S], v->conn, LQ_C2S, ccl);
 		lq_anchors_touch(st, v->conn, &client->ip, server, lq_lens(scl, ccl));
+		lq_conn_note(st, v->conn, 0, lq_lens(scl, ccl), LQ_CONNF_ANSWERED);
 	}
 
 	st->res->conn = v->conn;
@@ -111,6 +113,8 @@ LQ_SUBPROG void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
 		lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
 	else /* no answer in view: the client's anchors, the server unconfirmed */
 		lq_touch_sips(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
+	/* the path it uses now, for judging it as a candidate */
+	lq_conn_note(st, pv->conn, 0, lq_lens(scl, ccl), pv->pkts[LQ_S2C] ? LQ_CONNF_ANSWERED : 0);
 	if (!(pv->flags & LQ_PF_DCID_C2S_UNSET))
 		lq_learn_cid(st, &pv->dcid[LQ_C2S], pv->conn, LQ_C2S, ccl);
 	if (!(pv->flags & LQ_PF_DCID_S2C_UNSET))
@@ -135,9 +139,16 @@ LQ_SUBPROG void lq_learn_scid(const struct lq_st *st, struct lq_path_val *pv, lq
 		const struct lq_endpoint *client = pv->client_is_b ? &key->b : &key->a;
 		const struct lq_endpoint *server = pv->client_is_b ? &key->a : &key->b;
 
-		/* the server answered: a QUIC server, with this CID length */
+		/* the server answered: a QUIC server, with this CID length; the
+		 * first answer on the path the connection began on gives its
+		 * handshake RTT as the monitor sees it */
 		lq_anchors_touch(st, pv->conn, &client->ip, server,
 				 lq_lens(pkt->scid.len, pv->dcid[LQ_S2C].len));
+		lq_conn_note(st, pv->conn,
+			     pv->pkts[LQ_S2C] == 0 && pv->origin == LQ_LINK_HANDSHAKE
+				     ? (lq_u32)((st->now - pv->first_seen) / 1000)
+				     : 0,
+			     lq_lens(pkt->scid.len, pv->dcid[LQ_S2C].len), LQ_CONNF_ANSWERED);
 		/* the client's ID now knows its peer's length */
 		lq_learn_cid(st, &pv->dcid[LQ_S2C], pv->conn, LQ_S2C, pkt->scid.len);
 	}
@@ -217,6 +228,7 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 			 * confirmed QUIC server, whose unknown traffic is garbage. */
 			lq_touch_sips(st, pv->conn, &pkt->src.ip, &pkt->dst,
 				      lq_lens(pkt->dcid.len, pv->dcid[LQ_S2C].len));
+			lq_conn_note(st, pv->conn, 0, lq_lens(pkt->dcid.len, pv->dcid[LQ_S2C].len), 0);
 		}
 		if (vc != LQ_VC_RESERVED)
 			pv->version = pkt->version;
@@ -457,33 +469,26 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 	n->dcid = st->w->dcid;
 	n->server_is_b = (lq_u8)(dir == LQ_C2S ? !st->src_is_b : st->src_is_b);
 	lq_map_update(LQ_MAP(pending), &st->w->key, n, LQ_ANY);
+	lq_map_update(LQ_MAP(rivals), &rival, &st->w->key, LQ_ANY);
 	lq_touch_sips(st, rival, client, server, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
 	lq_touch_dest(st, rival, server, srv, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
 }
 
-/* Starts a path of conn at the packet's 4-tuple. lens: the connection's
- * server and client CID lengths; probing: linked by an anchor, not by a
- * known ID. */
-LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_u32 lens,
-			     int probing)
+/* Starts a path of conn at the packet's 4-tuple: a known DCID on a new
+ * 4-tuple (NAT rebinding). lens: the connection's server and client CID
+ * lengths. */
+LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_u32 lens)
 {
 	struct lq_pkt *pkt = st->pkt;
 	struct lq_path_val *v = &st->w->path;
 	const struct lq_cid *dcid = &st->w->dcid;
 	lq_u8 other_len = dir == LQ_C2S ? (lq_u8)(lens >> 8) : (lq_u8)lens;
 
-	/* Under the guard a client's probe costs what a new connection costs:
-	 * each one makes a path and teaches an ID, and nothing proves it is
-	 * the connection's client before the server answers. */
-	if (probing && dir == LQ_C2S && !lq_guard_charge(st, 1)) {
-		lq_limited(st, LQ_R_CONN_RATE);
-		return;
-	}
 	lq_zero(v, sizeof(*v));
 	v->conn = conn;
 	v->first_seen = st->now;
 	v->client_is_b = (lq_u8)(dir == LQ_C2S ? st->src_is_b : !st->src_is_b);
-	v->origin = probing ? st->w->origin : LQ_LINK_CID;
+	v->origin = LQ_LINK_CID;
 	v->anchor_tick = st->tick;
 	v->dcid[dir & 1] = *dcid;
 	v->dcid[(dir & 1) ^ 1].len = other_len > LQ_CID_MAX ? 0 : other_len;
@@ -491,16 +496,12 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	if (dir == LQ_C2S && !st->w->server_ok)
 		v->flags |= LQ_PF_UNCONFIRMED;
 	v->state = LQ_PS_ESTABLISHED;
-	if (probing) {
-		v->state = LQ_PS_PROBING;
-		lq_learn_cid(st, dcid, conn, dir, other_len);
-	}
 	if (!(pkt->b0 & 0x40)) {
 		st->res->flags |= LQ_RF_FIXED_CLEAR;
 		v->flags |= LQ_PF_GREASE;
 	}
 	lq_count(st, v, dir);
-	lq_event(st, v, probing ? LQ_E_PROBING : LQ_E_REBINDING);
+	lq_event(st, v, LQ_E_REBINDING);
 	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
 	if (dir == LQ_S2C)
 		lq_anchors_touch(st, conn, &pkt->dst.ip, &pkt->src, lens);
@@ -508,8 +509,107 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 		lq_anchors_touch(st, conn, &pkt->src.ip, &pkt->dst, lens);
 	else /* LQ_PF_UNCONFIRMED: the server's first answer confirms it */
 		lq_touch_sips(st, conn, &pkt->src.ip, &pkt->dst, lens);
+	lq_conn_note(st, conn, 0, lens, LQ_NOTE_NEWPATH | (dir == LQ_S2C ? LQ_CONNF_ANSWERED : 0));
 	st->res->conn = conn;
 	st->res->verdict = LQ_V_QUIC;
+}
+
+/* ---- undecided paths --------------------------------------------------------- */
+
+/* The undecided path pv (u: its evidence) is conn's: from this frame on it
+ * is a path of the connection, its IDs are the connection's, and the frame
+ * reports the link and how many earlier frames of the path it covers. */
+LQ_INLINE void lq_link_decided(const struct lq_st *st, struct lq_path_val *pv, lq_u64 conn,
+				lq_u32 covers, lq_u32 switched)
+{
+	const struct lq_path_key *key = &st->w->key;
+	const struct lq_endpoint *client = pv->client_is_b ? &key->b : &key->a;
+	const struct lq_endpoint *server = pv->client_is_b ? &key->a : &key->b;
+	lq_u8 scl = pv->dcid[LQ_C2S].len, ccl = pv->dcid[LQ_S2C].len;
+	int answered = pv->pkts[LQ_S2C] != 0;
+
+	pv->conn = conn;
+	pv->state = switched ? LQ_PS_MIGRATED : LQ_PS_PROBING;
+	lq_learn_cid(st, &pv->dcid[LQ_C2S], conn, LQ_C2S, ccl);
+	if (!(pv->flags & LQ_PF_DCID_S2C_UNSET))
+		lq_learn_cid(st, &pv->dcid[LQ_S2C], conn, LQ_S2C, scl);
+	if (answered) {
+		/* the server answered here: where it is, it is a QUIC server */
+		pv->flags &= (lq_u8)~LQ_PF_UNCONFIRMED;
+		lq_anchors_touch(st, conn, &client->ip, server, lq_lens(scl, ccl));
+	} else {
+		lq_touch_sips(st, conn, &client->ip, server, lq_lens(scl, ccl));
+	}
+	lq_conn_note(st, conn, 0, lq_lens(scl, ccl),
+		     LQ_NOTE_NEWPATH | (answered ? LQ_CONNF_ANSWERED : 0));
+	lq_map_delete(LQ_MAP(undecided), key);
+	lq_event(st, pv, LQ_E_LINK);
+	st->res->covers = (lq_u16)(covers > 0xffff ? 0xffff : covers);
+	st->res->conn = conn;
+	st->res->verdict = LQ_V_QUIC;
+	st->res->flags &= (lq_u8)~LQ_RF_UNDECIDED;
+}
+
+/* A short header on an undecided path: evidence for the decision. Its
+ * frames are pending and teach nothing until the path is linked. Returns
+ * the verdict. */
+LQ_SUBPROG int lq_on_undecided(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
+{
+	struct lq_pkt *pkt = st->pkt;
+	struct lq_result *res = st->res;
+	struct lq_cid *cur = &pv->dcid[dir & 1];
+	struct lq_cid *dcid = &pkt->dcid;
+	struct lq_undecided_val *u;
+	lq_u32 covers = pv->pkts[0] + pv->pkts[1];
+	lq_u64 conn;
+
+	res->conn = 0;
+	res->verdict = LQ_V_PENDING;
+	u = (struct lq_undecided_val *)lq_map_lookup(LQ_MAP(undecided), &st->w->key);
+	if (!u || lq_short_dcid(pkt, cur->len, dcid)) {
+		/* the evidence is gone (evicted), or no DCID fits: pending */
+		pkt->reason = 0;
+		lq_count(st, pv, dir);
+		return res->verdict;
+	}
+	if (!(u->flags & LQ_UF_EP_SNAPPED)) /* which candidates have its client endpoint */
+		lq_cand_snap(u, LQ_SNAP_EP, &u->ep);
+	/* the switch has settled: what was in flight on the old paths is in */
+	if (u->switch_ts && !(u->flags & LQ_UF_SETTLED) &&
+	    st->now >= u->switch_ts + lq_rtts(u->rtt_us, LQ_SETTLE_RTTS, LQ_SETTLE_MIN_NS))
+		lq_cand_snap(u, LQ_SNAP_SETTLED, &u->ep);
+	if (dir == LQ_C2S) {
+		/* the prober keeps the one ID it probes with until the path is
+		 * validated (RFC 9000 §9.5): another one is not its packet */
+		if (!lq_cid_eq(dcid, cur))
+			return res->verdict;
+		if (!(pkt->flags & LQ_RF_PROBE_SIZE) && !u->switch_ts) {
+			u->switch_ts = st->now; /* non-probing frames: the client moved here */
+			lq_event(st, pv, LQ_E_MIGRATION);
+			lq_cand_snap(u, LQ_SNAP_SWITCH, &u->ep);
+		}
+	} else if (pv->flags & LQ_PF_DCID_S2C_UNSET) {
+		*cur = *dcid; /* the server's first packet here */
+		pv->flags &= (lq_u8)~LQ_PF_DCID_S2C_UNSET;
+		u->s2c = *dcid;
+		u->s2c_same = 1;
+		u->answer_ts = st->now;
+	} else if (lq_cid_eq(dcid, &u->s2c) && u->s2c_same < 255) {
+		u->s2c_same++;
+	}
+	if (!(pkt->b0 & 0x40)) {
+		res->flags |= LQ_RF_FIXED_CLEAR;
+		pv->flags |= LQ_PF_GREASE;
+	}
+	res->flags |= LQ_RF_UNDECIDED;
+	lq_count(st, pv, dir);
+	conn = lq_decide(u, st->now, pv->dcid[LQ_C2S].len, st->w);
+	if (conn)
+		lq_link_decided(st, pv, conn, covers, u->switch_ts != 0);
+	/* The verdict, which the caller stores: a void subprogram (or one whose
+	 * result the compiler can prove) may exit with a stack pointer left in
+	 * R0, which the verifier refuses. */
+	return res->verdict;
 }
 
 /* A short header on a 4-tuple with no path: what its steps share. */
@@ -610,17 +710,13 @@ LQ_INLINE int lq_short_match_cid(const struct lq_st *st, struct lq_short *sh)
 	return 0;
 }
 
-/* Step 3: the anchors, where they matter: to confirm a short known ID (a
- * short DCID matches unrelated packets by chance, 1 in 256 for one byte,
- * so it only counts with other evidence), or to link a client's probe. */
+/* Step 3: a short known ID counts only with other evidence (a short DCID
+ * matches unrelated packets by chance, 1 in 256 for one byte): the anchors'
+ * one connection must be the same. */
 LQ_INLINE void lq_short_consult_anchors(const struct lq_st *st, struct lq_short *sh)
 {
-	const struct lq_cid *dcid = &st->w->dcid;
-
 	st->w->origin = LQ_LINK_CID;
-	if ((sh->cid_conn && dcid->len < st->cfg->strong_cid) ||
-	    (!sh->cid_conn && dcid->len > 0 && (st->pkt->flags & LQ_RF_PROBE_SIZE) &&
-	     sh->dir == LQ_C2S)) {
+	if (sh->cid_conn && st->w->dcid.len < st->cfg->strong_cid) {
 		sh->rival = lq_rival_label(&st->w->key);
 		sh->anchor_conn = lq_anchor_pick(st, sh->client, sh->server, sh->srv, sh->rival);
 	}
@@ -641,47 +737,131 @@ LQ_INLINE int lq_short_link_rebinding(const struct lq_st *st, struct lq_short *s
 		return 0;
 	lq_link_path(st, sh->cid_conn, sh->dir,
 		     sh->dir == LQ_C2S ? lq_lens(dcid->len, sh->peer_len)
-				       : lq_lens(sh->peer_len, dcid->len),
-		     0);
+				       : lq_lens(sh->peer_len, dcid->len));
 	return 1;
 }
 
-/* Step 4b: a client's probe on a new path with a new ID, and one connection
- * fits at the anchors. Only a client opens a path (RFC 9000 §9): a server's
- * probe-sized packet first on a new 4-tuple means its client's packets are
- * out of view, and so may be the handshake of the connection it belongs to
- * (a server greasing the fixed bit from its first Initial on shows nothing
- * of it): taken for the one connection at the anchors, it would merge two.
- * A flow already pending never qualifies (its first packet was no probe).
- * Returns 1 when linked. */
-LQ_INLINE int lq_short_link_probe(const struct lq_st *st, struct lq_short *sh)
+/* The candidates of a client's probe from client to server (srv: the
+ * server's entry when it is a confirmed server): the connections live at
+ * the server (the client moved) and at the client address (the server
+ * moved: a preferred address). When the server's list is incomplete (a
+ * busy server), those of the client address and that server stand in,
+ * marked so (LQ_UF_SIP). Returns the undecided flags. */
+LQ_INLINE lq_u8 lq_short_candidates(const struct lq_st *st, struct lq_short *sh,
+				    struct lq_cands *cs)
 {
-	const struct lq_cid *dcid = &st->w->dcid;
-	struct lq_pending_val *pend;
-	struct lq_anchor *a;
-	lq_u8 scl = LQ_NO_LEN, ccl = LQ_NO_LEN;
+	struct lq_sip_key *k = &st->w->pick_key;
+	struct lq_anchor *wild, *sip;
+	lq_u8 flags = 0;
 
-	if (sh->cid_conn || !sh->anchor_conn || sh->anchor_conn == LQ_AMBIGUOUS ||
-	    dcid->len == 0 || !(st->pkt->flags & LQ_RF_PROBE_SIZE) || sh->dir != LQ_C2S)
+	lq_zero(cs, sizeof(*cs));
+	lq_sip_key_make(k, sh->client, LQ_NULL);
+	wild = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
+	if (sh->srv)
+		lq_anchor_collect(st, &sh->srv->anchor, cs, sh->rival);
+	if (wild)
+		lq_anchor_collect(st, wild, cs, sh->rival);
+	if (!wild || lq_anchor_crowded(st, wild))
+		flags |= LQ_UF_WILD_FULL;
+	if (!cs->incomplete && sh->srv)
+		return flags;
+	lq_sip_key_make(k, sh->client, sh->server);
+	sip = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
+	if (!sh->srv) {
+		/* a server not confirmed yet (a preferred address): whoever
+		 * already went there from this address */
+		if (sip)
+			lq_anchor_collect(st, sip, cs, sh->rival);
+		return flags | (cs->incomplete ? LQ_UF_INCOMPLETE : 0);
+	}
+	/* the server's list is incomplete: its connections from this client
+	 * address, and the address's own (if that list is whole) */
+	flags |= LQ_UF_INCOMPLETE | LQ_UF_SIP;
+	lq_zero(cs, sizeof(*cs));
+	if (sip)
+		lq_anchor_collect(st, sip, cs, sh->rival);
+	if (wild && !lq_anchor_crowded(st, wild))
+		lq_anchor_collect(st, wild, cs, sh->rival);
+	return flags;
+}
+
+/* Step 4b: a client's probe on a new path with a new ID: the path is
+ * undecided, its candidates those of lq_short_candidates, its frames
+ * pending until lq_decide() singles one out. Only a client opens a path
+ * (RFC 9000 §9): a server's probe-sized packet first on a new 4-tuple
+ * means its client's packets are out of view, and so may be the handshake
+ * of the connection it belongs to. A flow already pending never qualifies
+ * (its first packet was no probe). Returns 1 when the path is undecided,
+ * 2 when it would be but the source is over its new-connection budget (the
+ * frame passes, pending, and nothing is made), else 0. */
+LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
+{
+	struct lq_pkt *pkt = st->pkt;
+	const struct lq_cid *dcid = &st->w->dcid;
+	struct lq_cands *cs = &st->w->cands;
+	struct lq_undecided_val *u = &st->w->undec;
+	struct lq_path_val *v = &st->w->path;
+	struct lq_pending_val *pend;
+	struct lq_anchor *wild;
+	lq_u8 flags, ccl = LQ_NO_LEN;
+	int i;
+
+	if (sh->cid_conn || dcid->len == 0 || !(pkt->flags & LQ_RF_PROBE_SIZE) ||
+	    sh->dir != LQ_C2S)
 		return 0;
 	pend = (struct lq_pending_val *)lq_map_lookup(LQ_MAP(pending), &st->w->key);
 	if (pend && !lq_stale(st, pend->last_seen))
 		return 0;
-	/* the connection's ID lengths, from the anchor that named it */
-	if (st->w->origin == LQ_LINK_SERVER && sh->srv) {
-		a = &sh->srv->anchor;
+	sh->rival = lq_rival_label(&st->w->key);
+	flags = lq_short_candidates(st, sh, cs);
+	if (!cs->n)
+		return 0;
+	/* Under the guard a probe costs what a new connection costs: it makes
+	 * state before the server has answered. Over the budget it is let
+	 * through, pending, and makes none: the guard never drops a frame of
+	 * a path that may be a real connection's. */
+	if (!lq_guard_charge(st, 1))
+		return 2;
+	/* the length of the IDs the server will send here: its clients' */
+	if (sh->srv) {
+		ccl = sh->srv->client_cid_len[0];
 	} else {
 		struct lq_sip_key *k = &st->w->pick_key;
 
-		lq_sip_key_make(k, sh->client, st->w->origin == LQ_LINK_SIP ? sh->server : LQ_NULL);
-		a = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
+		lq_sip_key_make(k, sh->client, LQ_NULL);
+		wild = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
+		if (wild)
+			ccl = wild->client_cid_len;
 	}
-	if (a) {
-		scl = a->server_cid_len;
-		ccl = a->client_cid_len;
+	lq_zero(v, sizeof(*v));
+	v->conn = sh->rival; /* a pseudo-label: no connection yet */
+	v->first_seen = st->now;
+	v->client_is_b = st->src_is_b;
+	v->origin = sh->srv ? LQ_LINK_SERVER : LQ_LINK_CLIENT;
+	v->anchor_tick = st->tick;
+	v->dcid[LQ_C2S] = *dcid;
+	v->dcid[LQ_S2C].len = ccl > LQ_CID_MAX ? 0 : ccl;
+	v->flags = LQ_PF_DCID_S2C_UNSET | (sh->srv ? 0 : LQ_PF_UNCONFIRMED);
+	v->state = LQ_PS_UNDECIDED;
+	if (!(pkt->b0 & 0x40)) {
+		st->res->flags |= LQ_RF_FIXED_CLEAR;
+		v->flags |= LQ_PF_GREASE;
 	}
-	scl = dcid->len; /* a client's probe: its DCID is the server's ID */
-	lq_link_path(st, sh->anchor_conn, sh->dir, lq_lens(scl, ccl), 1);
+	lq_count(st, v, LQ_C2S);
+	lq_event(st, v, LQ_E_PROBING);
+	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
+	lq_zero(u, sizeof(*u));
+	LQ_UNROLL
+	for (i = 0; i < LQ_ANCHOR_SLOTS; i++)
+		u->cand[i] = cs->conn[i];
+	u->ncand = cs->n;
+	u->flags = flags;
+	u->origin = v->origin;
+	u->first_seen = st->now;
+	u->ep = pkt->src;
+	lq_map_update(LQ_MAP(undecided), &st->w->key, u, LQ_ANY);
+	st->res->verdict = LQ_V_PENDING;
+	st->res->flags |= LQ_RF_UNDECIDED;
 	return 1;
 }
 
@@ -736,9 +916,17 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 		return;
 	}
 	lq_short_consult_anchors(st, &sh);
-	if (lq_short_link_rebinding(st, &sh) || lq_short_link_probe(st, &sh))
+	if (lq_short_link_rebinding(st, &sh))
 		return;
-	lq_short_unlinked(st, &sh);
+	switch (lq_short_undecided(st, &sh)) {
+	case 1:
+		return;
+	case 2:
+		res->verdict = LQ_V_PENDING; /* over the budget: let through, nothing made */
+		return;
+	default:
+		lq_short_unlinked(st, &sh);
+	}
 }
 
 /* ---- entry point ------------------------------------------------------------ */
@@ -778,12 +966,16 @@ LQ_SUBPROG void lq_track(struct lq_st *st)
 	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), &st->w->key);
 	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
 		pv = LQ_NULL; /* idle too long: what comes now starts afresh */
+	if (pv && pv->state == LQ_PS_UNDECIDED && form != LQ_FORM_SHORT)
+		pv = LQ_NULL; /* a handshake on a probed path: a connection of its own */
 
 	if (pv) {
 		lq_u8 dir = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
 
 		st->res->dir = dir;
-		if (form == LQ_FORM_LONG) {
+		if (pv->state == LQ_PS_UNDECIDED) {
+			st->res->verdict = (lq_u8)lq_on_undecided(st, pv, dir);
+		} else if (form == LQ_FORM_LONG) {
 			lq_on_long_known(st, pv, dir);
 		} else if (form == LQ_FORM_NONE) {
 			lq_reject_dir(st, dir, LQ_R_EMPTY);

@@ -91,7 +91,9 @@ struct lq_path_val {
 	lq_u16 cid_changes;   /* DCID changes seen on this path */
 	lq_u32 retry_tag;     /* 32-bit tag of the DCID the client took after a
 			       * Retry (its Initials may still carry it once the
-			       * server answered), 0 for none; fills padding */
+			       * server answered), 0 for none */
+	lq_u16 s2c_probes;    /* server datagrams of exactly the probe size (a
+			       * PATH_CHALLENGE's padding), saturating; fills padding */
 };
 
 /* ---- dcids_map: connection IDs -> connection ---------------------------- */
@@ -109,12 +111,20 @@ struct lq_cid_val {
 
 /* ---- anchors: which connections live at an address ---------------------- */
 
-/* Up to two live connections; a third live one marks the anchor crowded.
- * Times are coarse ticks (LQ_TICK_SHIFT). A new path with an unseen DCID is
- * linked through an anchor only when exactly one connection lives there. */
+/* The live connections at an address, up to LQ_ANCHOR_SLOTS: the candidates
+ * a new path there may belong to. One pushed out while still live marks the
+ * anchor crowded: its list is incomplete until that connection would have
+ * expired. Times are coarse ticks (LQ_TICK_SHIFT). */
+#ifndef LQ_ANCHOR_SLOTS
+#define LQ_ANCHOR_SLOTS 16
+#endif
+_Static_assert((LQ_ANCHOR_SLOTS & (LQ_ANCHOR_SLOTS - 1)) == 0 && LQ_ANCHOR_SLOTS >= 2 &&
+		       LQ_ANCHOR_SLOTS <= 32,
+	       "anchor slots: a power of two (indexes are masked for the verifier), 2..32");
+
 struct lq_anchor {
-	lq_u64 conn[2];
-	lq_u32 tick[2];
+	lq_u64 conn[LQ_ANCHOR_SLOTS];
+	lq_u32 tick[LQ_ANCHOR_SLOTS];
 	lq_u32 crowded_tick;
 	lq_u8 server_cid_len; /* of the most recent connection registered */
 	lq_u8 client_cid_len;
@@ -156,6 +166,67 @@ struct lq_pending_val {
 	lq_u8 server_is_b;
 	lq_u8 pad[2];
 };
+
+/* ---- lq_conns: what a connection needs to be judged as a candidate --------- */
+
+/* Keyed by the connection's label (lq_u64). Written when the server first
+ * answers, when a path is linked, and now and then while the connection
+ * lives (lq_refresh), so the LRU keeps it as long as the connection. */
+struct lq_conn_val {
+	struct lq_path_key path; /* the path it last joined or refreshed */
+	lq_u32 rtt_us;		 /* handshake RTT as the monitor sees it: its client's
+				  * first Initial to the server's first answer; 0 unknown */
+	lq_u8 server_cid_len;	 /* of the IDs packets to the server carry */
+	lq_u8 client_cid_len;
+	lq_u8 npaths;		 /* paths linked (saturating) */
+	lq_u8 flags;		 /* LQ_CONNF_* */
+};
+
+#define LQ_CONNF_ANSWERED 0x01 /* the server's packets are in view */
+
+/* ---- lq_undecided: a new path whose connection is being decided ----------- */
+
+/* Keyed by the path (struct lq_path_key). The path itself is in the paths
+ * map (state undecided, a pseudo-label) and counts its packets there; this
+ * holds the evidence. */
+struct lq_undecided_val {
+	lq_u64 cand[LQ_ANCHOR_SLOTS];	  /* the connections (or pending flows' pseudo-
+					   * labels) that could own the path */
+	/* each candidate's own path when the client switched here (its tag),
+	 * and its packets each way a little later, once the switch settled:
+	 * the client's, the server's other than probe-sized (lq_cand_snap) */
+	lq_u32 snap_tag[LQ_ANCHOR_SLOTS];
+	lq_u32 snap_c2s[LQ_ANCHOR_SLOTS];
+	lq_u32 snap_s2c[LQ_ANCHOR_SLOTS];
+	lq_u16 snap_probes[LQ_ANCHOR_SLOTS];
+	lq_u64 first_seen;		  /* the client's first probe */
+	lq_u64 switch_ts;		  /* its first non-probing datagram here, 0 none yet */
+	lq_u64 answer_ts;		  /* the server's first packet here, 0 none yet */
+	struct lq_cid s2c;		  /* that packet's DCID */
+	lq_u8 ncand;
+	lq_u8 flags;			  /* LQ_UF_* */
+	lq_u8 s2c_same;			  /* the server's packets here with that same DCID */
+	lq_u8 origin;			  /* enum lq_link: where the candidates came from */
+	lq_u32 same_ep;			  /* bit i: candidate i's path has this one's client
+					   * endpoint (the server moved, the client did not) */
+	lq_u32 active;			  /* bit i: candidate i's path was in use right up
+					   * to the first probe */
+	lq_u32 rtt_us;			  /* the longest of the candidates' RTTs */
+	struct lq_endpoint ep;		  /* the path's client endpoint */
+	lq_u8 pad[3];
+};
+
+#define LQ_UF_INCOMPLETE 0x01 /* more live connections than slots: the list is not all */
+#define LQ_UF_SIP 0x02	      /* the candidates are those of the client address and
+			       * server only (the server's own list is incomplete) */
+#define LQ_UF_SNAPPED 0x04    /* the candidates' paths were noted at the switch */
+#define LQ_UF_WILD_FULL 0x08  /* the client address's own list is incomplete */
+#define LQ_UF_EP_SNAPPED 0x10 /* same_ep was noted */
+#define LQ_UF_SETTLED 0x20    /* the packets each way were noted after the switch */
+
+/* ---- lq_rivals: where a pending flow's pseudo-label lives ------------------ */
+/* Keyed by the pseudo-label (lq_u64); the value is the flow's struct
+ * lq_path_key, so a candidate that is a pending flow can be judged too. */
 
 /* ---- per-packet result and record --------------------------------------- */
 
@@ -261,7 +332,8 @@ struct lq_config {
 	 * token buckets in one timestamp): an emission interval of 1/rate and a
 	 * tolerance of (burst - 1) intervals, in ns; 0 switches one off. */
 	lq_u32 guard_drop;	   /* bit (1 << enum lq_reason): garbage classes dropped */
-	lq_u32 pad2;
+	lq_u8 max_cand;		   /* anchor slots used, 2..LQ_ANCHOR_SLOTS */
+	lq_u8 pad2[3];
 	lq_u64 lh_interval_ns;	   /* long-header packets per source */
 	lq_u64 lh_tolerance_ns;
 	lq_u64 conn_interval_ns;   /* new connections per source */
@@ -294,6 +366,7 @@ LQ_INLINE void lq_config_default(struct lq_config *cfg)
 	cfg->probe_min = 1200;
 	cfg->strong_cid = LQ_DEF_STRONG_CID;
 	cfg->guard_drop = LQ_GUARD_DROP_ALL;
+	cfg->max_cand = LQ_ANCHOR_SLOTS;
 }
 
 #endif /* LQ_TYPES_H */

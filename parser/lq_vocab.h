@@ -160,6 +160,12 @@
 #ifndef LQ_DEF_GUARD
 #define LQ_DEF_GUARD 65536
 #endif
+#ifndef LQ_DEF_CONNS
+#define LQ_DEF_CONNS 262144
+#endif
+#ifndef LQ_DEF_UNDECIDED
+#define LQ_DEF_UNDECIDED 16384
+#endif
 
 #define LQ_MAP_LIST(X)                                                                              \
 	X(paths, connections_map, struct lq_path_key, struct lq_path_val, LQ_DEF_PATHS,           \
@@ -173,7 +179,13 @@
 	X(pending, potential_quic, struct lq_path_key, struct lq_pending_val, LQ_DEF_PENDING,     \
 	  "max-pending", "pending flows: QUIC-like 4-tuples nothing links")                          \
 	X(guard, lq_guard, struct lq_guard_key, struct lq_guard_val, LQ_DEF_GUARD, "max-guard",    \
-	  "the guard's rate state per source")
+	  "the guard's rate state per source") \
+	X(conns, lq_conns, lq_u64, struct lq_conn_val, LQ_DEF_CONNS, "max-conns",                   \
+	  "connections: the path each last used, its handshake RTT and CID lengths")               \
+	X(undecided, lq_undecided, struct lq_path_key, struct lq_undecided_val, LQ_DEF_UNDECIDED,   \
+	  "max-undecided", "new paths whose connection is being decided: the evidence")            \
+	X(rivals, lq_rivals, lq_u64, struct lq_path_key, LQ_DEF_PENDING, "max-rivals",              \
+	  "pending flows' pseudo-labels: the 4-tuple each stands for")
 
 /* ---- the enums --------------------------------------------------------------- */
 

@@ -10,7 +10,10 @@
 
 #include "capture.h"
 #include "classify.h"
+#include "connrec.h"
 #include "conntab.h"
+#include "holdback.h"
+#include "options.h"
 #include "output.h"
 
 enum replay_mode {
@@ -29,6 +32,8 @@ struct replay_opts {
 	int quiet;
 	int verbose;
 	int timing; /* --timing */
+	int stream; /* --stream: records as classified, no hold-back */
+	struct lq_out_opts out; /* -u, --no-meta, --conn-update */
 	struct lq_config cfg;
 	struct lq_map_sizes sizes;
 };
@@ -40,6 +45,27 @@ int replay_wants_table(const struct replay_opts *o);
 /* Table (from ct), maps and summary at the end, per the options. */
 void replay_finish(const struct replay_opts *o, const struct lq_stats *st,
 		   const struct lq_maps *maps, const struct lq_conntab *ct);
+
+/* Where the results go (sink.c): hold-back, counts, table, records. */
+struct replay_sink {
+	const struct replay_opts *o;
+	struct lq_stats st;
+	struct lq_conntab *ct;
+	struct lq_holdback *hold;
+};
+
+int replay_sink_init(struct replay_sink *s, const struct replay_opts *o);
+void replay_sink_push(struct replay_sink *s, uint64_t frame, const struct lq_result *r);
+/* The end of the input: what is held goes out. */
+void replay_sink_end(struct replay_sink *s);
+void replay_sink_free(struct replay_sink *s);
+
+/* -f conn's records, and the table's SNI column (into sink->ct): a connrec
+ * fed with every frame as it is classified (before the hold-back: it keeps
+ * undecided frames itself). NULL when neither is wanted, or out of memory
+ * (*oom set). */
+struct lq_connrec *replay_connrec_new(const struct replay_opts *o, struct replay_sink *sink,
+				      int *oom);
 
 int replay_user(const struct replay_opts *o);
 int replay_kernel(const struct replay_opts *o);

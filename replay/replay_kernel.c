@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "linklayer.h"
 #include "replay.h"
 
 /* The frame as the XDP program sees it: Ethernet. Other link types get a
@@ -133,18 +134,17 @@ int replay_kernel(const struct replay_opts *o)
 	struct lq_kernel k;
 	struct capture cap;
 	struct lq_maps umaps, kmaps;
-	struct lq_stats st;
+	struct replay_sink sink;
 	struct lq_result kr, ur;
-	struct lq_rec_ctx ctx = { 0, NULL };
-	struct lq_conntab *ct = NULL;
 	const uint8_t *data;
 	uint32_t caplen, len;
 	uint64_t ts, cut = 0;
-	int rc, err, status = 0, compare = o->mode == REPLAY_COMPARE;
+	struct lq_connrec *cr = NULL;
+	uint16_t proto;
+	int rc, err, status = 0, compare = o->mode == REPLAY_COMPARE, oom = 0, l3;
 
 	if (lq_kernel_check_caps("linkquic-replay"))
 		return 1;
-	memset(&st, 0, sizeof(st));
 	if (capture_open(&cap, o->file, o->filter))
 		return 1;
 	memset(&ko, 0, sizeof(ko));
@@ -164,8 +164,19 @@ int replay_kernel(const struct replay_opts *o)
 		capture_close(&cap);
 		return 1;
 	}
-	if (!compare && replay_wants_table(o))
-		ct = lq_conntab_new();
+	/* --compare prints differences only: its sink counts the frames */
+	if (replay_sink_init(&sink, o)) {
+		fprintf(stderr, "linkquic-replay: cannot allocate the connection table: out of memory\n");
+		if (compare)
+			lq_maps_free(&umaps);
+		lq_kernel_close(&k);
+		capture_close(&cap);
+		return 1;
+	}
+	if (!compare)
+		cr = replay_connrec_new(o, &sink, &oom);
+	if (oom)
+		fputs("linkquic-replay: out of memory for the per-connection records\n", stderr);
 	if (!compare)
 		lq_print_record_header(stdout, o->format, 0);
 	while ((rc = capture_next(&cap, &data, &caplen, &ts)) == 1) {
@@ -188,14 +199,19 @@ int replay_kernel(const struct replay_opts *o)
 				break;
 			}
 		}
-		lq_stats_add(&st, &kr);
-		if (ct)
-			lq_conntab_add(ct, &kr);
-		if (!compare && replay_wants_record(o, &kr)) {
-			ctx.frame = cap.frame;
-			lq_print_record(stdout, o->format, &ctx, &kr);
-		}
+		/* the frame as the program saw it, as linkquic-live's records carry it */
+		l3 = lq_link_l3(DLT_EN10MB, eth, len, &proto);
+		if (cr && lq_connrec_add(cr, &kr, eth, len, l3 < 0 ? 0 : (uint32_t)l3) && !oom++)
+			fprintf(stderr, "linkquic-replay: frame %" PRIu64 ": out of memory for the "
+					"per-connection records (some are incomplete)\n", cap.frame);
+		if (compare)
+			lq_stats_add(&sink.st, &kr);
+		else
+			replay_sink_push(&sink, cap.frame, &kr);
 	}
+	replay_sink_end(&sink);
+	if (cr)
+		lq_connrec_finish(cr, rc < 0 ? LQ_END_READ_ERROR : LQ_END_INPUT);
 	if (rc < 0)
 		fprintf(stderr, "linkquic-replay: %s\n", cap.err);
 	err = lq_kernel_read_maps(&k, &kmaps);
@@ -204,24 +220,27 @@ int replay_kernel(const struct replay_opts *o)
 		status = 1;
 	} else {
 		if (compare && !status) {
-			status = diff_map(&umaps.paths, &kmaps.paths) || diff_map(&umaps.cids, &kmaps.cids) ||
-				 diff_map(&umaps.servers, &kmaps.servers) || diff_map(&umaps.clients, &kmaps.clients) ||
-				 diff_map(&umaps.pending, &kmaps.pending) ||
-				 diff_map(&umaps.guard, &kmaps.guard);
-			if (!status)
+			unsigned m;
+
+			for (m = 0; m < LQ_MAPID__COUNT && !status; m++)
+				status = diff_map(lq_maps_at(&umaps, m), lq_maps_at(&kmaps, m));
+			if (!status) {
 				printf("agree: %" PRIu64 " frames, same verdict, label, event and every "
-				       "field; %u + %u + %u + %u + %u + %u map entries identical%s\n",
-				       st.frames, kmaps.paths.count, kmaps.cids.count, kmaps.servers.count,
-				       kmaps.clients.count, kmaps.pending.count, kmaps.guard.count,
-				       cut ? " (frames cut to the test-run size limit)" : "");
+				       "field; map entries identical:",
+				       sink.st.frames);
+				for (m = 0; m < LQ_MAPID__COUNT; m++)
+					printf(" %s %u", lq_map_infos[m].name, lq_maps_at(&kmaps, m)->count);
+				printf("%s\n", cut ? " (frames cut to the test-run size limit)" : "");
+			}
 		} else if (!compare) {
-			replay_finish(o, &st, &kmaps, ct);
+			replay_finish(o, &sink.st, &kmaps, sink.ct);
 		}
 		lq_maps_free(&kmaps);
 	}
 	if (compare)
 		lq_maps_free(&umaps);
-	lq_conntab_free(ct);
+	lq_connrec_free(cr);
+	replay_sink_free(&sink);
 	lq_kernel_close(&k);
 	capture_close(&cap);
 	return status || rc < 0 ? 1 : 0;

@@ -44,6 +44,35 @@ void replay_finish(const struct replay_opts *o, const struct lq_stats *st,
 	fflush(stdout);
 }
 
+static void on_named(void *ctx, uint64_t conn, const char *sni)
+{
+	struct replay_sink *s = ctx;
+
+	if (s->ct && lq_conntab_set_sni(s->ct, conn, sni))
+		fprintf(stderr, "linkquic-replay: out of memory for the connection table\n");
+}
+
+struct lq_connrec *replay_connrec_new(const struct replay_opts *o, struct replay_sink *sink,
+				      int *oom)
+{
+	struct lq_connrec_opts co;
+	struct lq_connrec *cr;
+
+	*oom = 0;
+	if (o->format != LQ_FMT_CONN && (!sink->ct || o->out.no_meta))
+		return NULL;
+	memset(&co, 0, sizeof(co));
+	co.idle_ns = o->cfg.idle_ns;
+	co.update_ns = (uint64_t)o->out.conn_update * 1000000000ULL;
+	co.meta = !o->out.no_meta;
+	co.out = o->format == LQ_FMT_CONN ? stdout : NULL;
+	co.named = on_named;
+	co.named_ctx = sink;
+	cr = lq_connrec_new(&co);
+	*oom = !cr;
+	return cr;
+}
+
 /* A frame read ahead of the one being classified (a copy: libpcap reuses
  * its buffer). */
 #define AHEAD_MAX 262144
@@ -102,22 +131,30 @@ int replay_user(const struct replay_opts *o)
 	uint64_t cpu0, wall0, cpu1, wall1;
 	struct capture cap;
 	struct lq_maps maps;
-	struct lq_stats st;
+	struct replay_sink sink;
 	struct lq_result r;
-	struct lq_rec_ctx ctx = { 0, NULL };
-	struct lq_conntab *ct = NULL;
+	struct lq_connrec *cr;
 	struct ahead q[3];
-	int rc = 1, head = 0, n = 0, i;
+	int rc = 1, head = 0, n = 0, i, oom;
 	const uint8_t *d;
 
-	memset(&st, 0, sizeof(st));
 	if (capture_open(&cap, o->file, o->filter))
 		return 1;
-	if (lq_maps_init(&maps, &o->sizes) ||
-	    (replay_wants_table(o) && !(ct = lq_conntab_new()))) {
+	if (lq_maps_init(&maps, &o->sizes)) {
 		fprintf(stderr, "linkquic-replay: cannot allocate the maps: out of memory\n");
 		capture_close(&cap);
 		return 1;
+	}
+	if (replay_sink_init(&sink, o)) {
+		fprintf(stderr, "linkquic-replay: cannot allocate the connection table: out of memory\n");
+		lq_maps_free(&maps);
+		capture_close(&cap);
+		return 1;
+	}
+	cr = replay_connrec_new(o, &sink, &oom);
+	if (oom) {
+		fprintf(stderr, "linkquic-replay: out of memory\n");
+		rc = -2;
 	}
 	memset(q, 0, sizeof(q));
 	for (i = 0; i < 3; i++) {
@@ -155,29 +192,28 @@ int replay_user(const struct replay_opts *o)
 			emu_map_prefetch_slot(&maps.paths, q[i].hash);
 		lq_classify(&maps, &o->cfg, q[head].ts, q[head].data, q[head].caplen,
 			    (uint32_t)q[head].l3, q[head].proto, &r);
-		lq_stats_add(&st, &r);
-		if (ct && lq_conntab_add(ct, &r)) {
-			fprintf(stderr, "linkquic-replay: out of memory for the connection table\n");
-			lq_conntab_free(ct);
-			ct = NULL;
-		}
-		if (replay_wants_record(o, &r)) {
-			ctx.frame = q[head].frame;
-			lq_print_record(stdout, o->format, &ctx, &r);
-		}
+		if (cr && lq_connrec_add(cr, &r, q[head].data, q[head].caplen, (uint32_t)q[head].l3) &&
+		    !oom++)
+			fprintf(stderr, "linkquic-replay: frame %" PRIu64 ": out of memory for the "
+					"per-connection records (some are incomplete)\n", q[head].frame);
+		replay_sink_push(&sink, q[head].frame, &r);
 		head = (head + 1) % 3;
 		n--;
 	}
+	replay_sink_end(&sink);
+	if (cr) /* before the table: its SNI column */
+		lq_connrec_finish(cr, rc == -1 ? LQ_END_READ_ERROR : LQ_END_INPUT);
 	cpu1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	wall1 = clock_ns(CLOCK_MONOTONIC);
-	replay_finish(o, &st, &maps, ct);
+	replay_finish(o, &sink.st, &maps, sink.ct);
 	if (o->timing)
-		print_timing(st.frames, cpu1 - cpu0, wall1 - wall0);
+		print_timing(sink.st.frames, cpu1 - cpu0, wall1 - wall0);
 	if (rc == -1)
 		fprintf(stderr, "linkquic-replay: %s\n", cap.err);
 	for (i = 0; i < 3; i++)
 		free(q[i].buf);
-	lq_conntab_free(ct);
+	lq_connrec_free(cr);
+	replay_sink_free(&sink);
 	lq_maps_free(&maps);
 	capture_close(&cap);
 	return rc < 0 ? 1 : 0;

@@ -67,6 +67,14 @@ static struct want P(void)
 	return (struct want){ .verdict = LQ_V_PENDING, .conn = NONE };
 }
 
+/* a frame of an undecided path: pending until its link event (QE(g,
+ * LQ_E_LINK)) names the connection */
+static struct want U(int event)
+{
+	return (struct want){ .verdict = LQ_V_PENDING, .conn = NONE, .event = event,
+			      .flags = LQ_RF_UNDECIDED };
+}
+
 /* dropped by the guard */
 static struct want D(struct want w)
 {
@@ -207,6 +215,11 @@ static void send(struct fx *f, const char *what, const struct pkt_ep *src, const
 static void sleep_s(struct fx *f, unsigned s)
 {
 	f->now += (uint64_t)s * 1000000000ULL;
+}
+
+static void sleep_ms(struct fx *f, unsigned ms)
+{
+	f->now += (uint64_t)ms * 1000000ULL;
 }
 
 /* ---- one connection --------------------------------------------------------- */
@@ -436,16 +449,18 @@ static void probe_unanswered_second_dcid(struct fx *f)
 	c.cli.port = 41006;
 	c.scid = pkt_cid(8, 701); /* from NEW_CONNECTION_ID, never seen */
 	c.ccid = pkt_cid(8, 702);
-	c2s(f, &c, 1200, QE(0, LQ_E_PROBING));
+	c2s(f, &c, 1200, U(LQ_E_PROBING));
 	x = c;
 	x.scid = pkt_cid(8, 703); /* a random ID from the same 4-tuple */
-	c2s(f, &x, 1200, G(LQ_R_UNKNOWN_DCID));
-	c2s(f, &x, 1200, G(LQ_R_UNKNOWN_DCID)); /* and it was not learned */
-	s2c(f, &c, 1200, Q(0)); /* PATH_RESPONSE: the path is validated */
-	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION));
+	c2s(f, &x, 1200, P());
+	c2s(f, &x, 1200, P()); /* and it was not learned */
+	s2c(f, &c, 1200, U(LQ_E_NONE)); /* PATH_RESPONSE: the path is validated */
+	c2s(f, &c, 60, U(LQ_E_MIGRATION));
+	s2c(f, &c, 300, QE(0, LQ_E_LINK));
 	c.scid = pkt_cid(8, 704);
 	c2s(f, &c, 60, QE(0, LQ_E_CID_CHANGE)); /* now a change of ID */
-	s2c(f, &c, 300, Q(0));
+	x.cli.port = 41106; /* the random ID taught nothing */
+	c2s(f, &x, 60, G(LQ_R_UNKNOWN_DCID));
 }
 
 /* Every version the parser knows is QUIC: v1, v2, the drafts, VN. */
@@ -582,11 +597,13 @@ static void address_migration_by_anchor(struct fx *f)
 	c.cli.port = 41000;
 	c.scid = pkt_cid(8, 1201); /* from NEW_CONNECTION_ID, never seen */
 	c.ccid = pkt_cid(8, 1202);
-	c2s(f, &c, 1200, QE(0, LQ_E_PROBING)); /* PATH_CHALLENGE, padded */
-	s2c(f, &c, 1200, Q(0));		      /* PATH_RESPONSE + challenge */
-	c2s(f, &c, 1200, Q(0));
-	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION)); /* non-probing: moved */
-	s2c(f, &c, 1300, Q(0));
+	c2s(f, &c, 1200, U(LQ_E_PROBING)); /* PATH_CHALLENGE, padded */
+	s2c(f, &c, 1200, U(LQ_E_NONE));	   /* PATH_RESPONSE + challenge */
+	c2s(f, &c, 1200, U(LQ_E_NONE));
+	c2s(f, &c, 60, U(LQ_E_MIGRATION)); /* non-probing: moved */
+	/* the server again, with the same DCID: the server keeps the path,
+	 * and the connection is the only one there */
+	s2c(f, &c, 1300, QE(0, LQ_E_LINK));
 	c2s(f, &c, 60, Q(0));
 }
 
@@ -686,11 +703,21 @@ static void ambiguous_never_merged(struct fx *f)
 	handshake(f, &a, 0);
 	handshake(f, &b, 1);
 	conn_init(&m, "198.18.0.125", 41015, "198.18.1.1", 443, 8, 8, 23);
-	c2s(f, &m, 1200, G(LQ_R_UNKNOWN_DCID)); /* a or b moved? no way to tell */
-	s2c(f, &m, 1200, P());
-	c2s(f, &m, 60, G(LQ_R_UNKNOWN_DCID));
+	c2s(f, &m, 1200, U(LQ_E_PROBING)); /* a or b moved? */
+	s2c(f, &m, 1200, U(LQ_E_NONE));
+	c2s(f, &m, 60, U(LQ_E_MIGRATION));
+	s2c(f, &m, 300, U(LQ_E_NONE)); /* the server keeps the path: but whose? */
+	/* both keep using their own paths: neither moved */
 	c2s(f, &a, 50, Q(0));
 	s2c(f, &b, 50, Q(1));
+	c2s(f, &b, 50, Q(1));
+	sleep_ms(f, 100);
+	c2s(f, &a, 50, Q(0));
+	s2c(f, &b, 50, Q(1));
+	c2s(f, &b, 50, Q(1));
+	sleep_ms(f, 100);
+	c2s(f, &m, 60, U(LQ_E_NONE));
+	s2c(f, &m, 300, U(LQ_E_NONE));
 }
 
 static void preferred_address(struct fx *f)
@@ -704,15 +731,17 @@ static void preferred_address(struct fx *f)
 	c.cli.port = 50117;
 	c.scid = pkt_cid(8, 2401); /* from the preferred_address parameter */
 	c.ccid = pkt_cid(8, 2402);
-	c2s(f, &c, 1200, QE(0, LQ_E_PROBING));
-	/* the new address is no confirmed server until it answers: a
-	 * stranger's unknown ID to it is not yet garbage */
+	c2s(f, &c, 1200, U(LQ_E_PROBING));
+	/* the new address is no confirmed server until its path is linked:
+	 * a stranger's unknown ID to it is not garbage */
 	conn_init(&x, "198.18.0.127", 50217, "198.18.1.2", 4433, 8, 8, 124);
 	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
-	s2c(f, &c, 1200, Q(0));
-	c2s(f, &x, 60, G(LQ_R_UNKNOWN_DCID));
-	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION));
-	s2c(f, &c, 1000, Q(0));
+	s2c(f, &c, 1200, U(LQ_E_NONE));
+	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
+	c2s(f, &c, 60, U(LQ_E_MIGRATION));
+	s2c(f, &c, 1000, QE(0, LQ_E_LINK));
+	c2s(f, &x, 60, G(LQ_R_UNKNOWN_DCID)); /* now it is a server */
+	c2s(f, &c, 60, Q(0));
 }
 
 /* One direction in view: the server's packets only. Its first flight
@@ -773,10 +802,13 @@ static void one_direction_client(struct fx *f)
 	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
 	c.cli.port = 50142;
 	c.scid = pkt_cid(8, 4201); /* from NEW_CONNECTION_ID, never seen */
-	c2s(f, &c, 1200, QE(0, LQ_E_PROBING));
-	c2s(f, &c, 60, QE(0, LQ_E_MIGRATION));
+	c2s(f, &c, 1200, U(LQ_E_PROBING));
+	c2s(f, &c, 60, U(LQ_E_MIGRATION));
 	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
+	/* its old path fell silent at the switch, the new one goes on: the
+	 * server's answers are out of view, so that is the evidence */
 	sleep_s(f, 20); /* past the anchors' refresh, a quarter of the idle time */
+	c2s(f, &c, 45, QE(0, LQ_E_LINK));
 	c2s(f, &c, 45, Q(0));
 	c2s(f, &x, 60, NQ(LQ_V_NOT_QUIC));
 }
@@ -792,12 +824,16 @@ static void multipath_both_paths(struct fx *f)
 	p2.cli.port = 50118;
 	p2.scid = pkt_cid(8, 2501);
 	p2.ccid = pkt_cid(8, 2502);
-	c2s(f, &p2, 1200, QE(0, LQ_E_PROBING));
-	s2c(f, &p2, 1200, Q(0));
+	c2s(f, &p2, 1200, U(LQ_E_PROBING));
+	s2c(f, &p2, 1200, U(LQ_E_NONE));
 	c2s(f, &p1, 60, Q(0));
-	c2s(f, &p2, 1300, Q(0));
+	c2s(f, &p2, 1300, U(LQ_E_NONE));
 	s2c(f, &p1, 1300, Q(0));
-	s2c(f, &p2, 1300, Q(0));
+	/* the one connection at the server, and the server keeps the path:
+	 * both paths alive is no obstacle */
+	s2c(f, &p2, 1300, QE(0, LQ_E_LINK));
+	c2s(f, &p2, 60, QE(0, LQ_E_MIGRATION));
+	c2s(f, &p1, 60, Q(0));
 }
 
 static void zero_length_client_cids(struct fx *f)
@@ -959,6 +995,262 @@ static void handshake_on_new_path(struct fx *f)
 	s2c(f, &c, 300, Q(0));
 }
 
+/* ---- crowds: several connections could own a new path -------------------------- */
+
+/* Three connections from one client address to one server (a browser's,
+ * or clients behind one NAT address); the second moves to a new port with
+ * IDs never seen. */
+struct crowd {
+	struct conn c[3];
+	struct conn m; /* c[1] on its new path */
+};
+
+static void crowd_start(struct fx *f, struct crowd *k, uint32_t seed)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		conn_init(&k->c[i], "198.18.0.60", (uint16_t)(50060 + seed * 4 + i), "198.18.1.1", 443,
+			  8, 8, seed * 4 + (uint32_t)i);
+		handshake(f, &k->c[i], i);
+	}
+	k->m = k->c[1];
+	k->m.cli.port = (uint16_t)(41060 + seed);
+	k->m.scid = pkt_cid(8, seed * 100 + 1);
+	k->m.ccid = pkt_cid(8, seed * 100 + 2);
+}
+
+/* the mover's probe, the server's answer, its switch to the new path and
+ * the server following it there: all undecided, three candidates */
+static void crowd_move(struct fx *f, struct crowd *k)
+{
+	c2s(f, &k->m, 1200, U(LQ_E_PROBING));
+	s2c(f, &k->c[1], 1300, Q(1)); /* in flight on its old path */
+	s2c(f, &k->m, 1200, U(LQ_E_NONE));
+	c2s(f, &k->m, 60, U(LQ_E_MIGRATION));
+	s2c(f, &k->m, 1300, U(LQ_E_NONE));
+}
+
+/* The two that keep using their own paths are not the mover; the one
+ * whose path fell silent at the switch is, once a window of round trips
+ * has shown it. */
+static void crowd_switch_over(struct fx *f)
+{
+	struct crowd k;
+	int i;
+
+	crowd_start(f, &k, 1);
+	c2s(f, &k.c[1], 50, Q(1)); /* the mover is busy up to its move */
+	s2c(f, &k.c[1], 1300, Q(1));
+	crowd_move(f, &k);
+	for (i = 0; i < 10; i++) { /* 23 ms a round: the window (250 ms) not over */
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0));
+		s2c(f, &k.c[2], 300, Q(2));
+		s2c(f, &k.m, 1300, U(LQ_E_NONE));
+	}
+	sleep_ms(f, 20);
+	c2s(f, &k.c[0], 50, Q(0));
+	s2c(f, &k.c[2], 300, Q(2));
+	s2c(f, &k.m, 1300, QE(1, LQ_E_LINK));
+	c2s(f, &k.m, 50, Q(1));
+	c2s(f, &k.c[0], 50, Q(0));
+}
+
+/* Two candidates fall silent at the same moment: either may have moved,
+ * so the path stays undecided (a wrong link is worse than a missed one). */
+static void crowd_two_silent(struct fx *f)
+{
+	struct crowd k;
+	int i;
+
+	crowd_start(f, &k, 2);
+	c2s(f, &k.c[1], 50, Q(1));
+	c2s(f, &k.c[2], 50, Q(2)); /* its last packet */
+	crowd_move(f, &k);
+	for (i = 0; i < 12; i++) {
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0));
+		s2c(f, &k.m, 1300, U(LQ_E_NONE));
+	}
+	sleep_s(f, 2);
+	c2s(f, &k.m, 50, U(LQ_E_NONE));
+}
+
+/* A connection that ends just when another migrates, its last packets
+ * right as the mover begins to probe: it fits the mover's evidence as well
+ * as the mover does, so neither is taken. */
+static void crowd_ender_at_switch(struct fx *f)
+{
+	struct crowd k;
+	int i;
+
+	crowd_start(f, &k, 3);
+	c2s(f, &k.c[1], 50, Q(1));
+	c2s(f, &k.c[2], 50, Q(2)); /* CONNECTION_CLOSE, say */
+	s2c(f, &k.c[2], 50, Q(2));
+	crowd_move(f, &k);
+	for (i = 0; i < 12; i++) {
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0));
+		c2s(f, &k.m, 50, U(LQ_E_NONE));
+		s2c(f, &k.m, 300, U(LQ_E_NONE));
+	}
+}
+
+/* The same ender, but its last packet came a little earlier than the
+ * mover's first probe: it had ended, and the mover is linked. */
+static void crowd_ender_just_before(struct fx *f)
+{
+	struct crowd k;
+	int i;
+
+	crowd_start(f, &k, 7);
+	c2s(f, &k.c[2], 50, Q(2)); /* its last packets */
+	s2c(f, &k.c[2], 50, Q(2));
+	sleep_ms(f, 8);
+	c2s(f, &k.c[1], 50, Q(1));
+	crowd_move(f, &k);
+	for (i = 0; i < 11; i++) {
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0));
+		c2s(f, &k.m, 50, U(LQ_E_NONE));
+	}
+	sleep_ms(f, 20);
+	c2s(f, &k.m, 50, QE(1, LQ_E_LINK));
+}
+
+/* The same ender at the switch, but the mover's server then probes the
+ * path its client left (two PATH_CHALLENGEs, 1200 bytes: a server checking
+ * whether its client is still there, RFC 9000 §9.3.2) while the ender's
+ * stays silent: the connection that lives on is the mover. */
+static void crowd_ender_probed(struct fx *f)
+{
+	struct crowd k;
+	int i;
+
+	crowd_start(f, &k, 8);
+	c2s(f, &k.c[1], 50, Q(1));
+	c2s(f, &k.c[2], 50, Q(2));
+	s2c(f, &k.c[2], 50, Q(2));
+	crowd_move(f, &k);
+	for (i = 0; i < 11; i++) {
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0));
+		c2s(f, &k.m, 50, U(LQ_E_NONE));
+		if (i == 4) { /* the server probes the mover's old path */
+			s2c(f, &k.c[1], 1200, Q(1));
+			s2c(f, &k.c[1], 1200, Q(1));
+		}
+	}
+	sleep_ms(f, 20);
+	c2s(f, &k.m, 50, QE(1, LQ_E_LINK));
+}
+
+/* Several connections from one client address, to one server; two move to
+ * the server's preferred address at once, each from the port it had: the
+ * candidate whose path has that client endpoint is the one (the client did
+ * not move, the server did), once the server keeps the new path. */
+static void crowd_preferred(struct fx *f)
+{
+	struct crowd k;
+	struct conn m0, m2;
+
+	crowd_start(f, &k, 9);
+	m0 = k.c[0];
+	m2 = k.c[2];
+	m0.srv.ip = m2.srv.ip = "198.18.1.5"; /* the preferred address */
+	m0.srv.port = m2.srv.port = 4433;
+	m0.scid = pkt_cid(8, 9901);
+	m2.scid = pkt_cid(8, 9902);
+	m0.ccid = pkt_cid(8, 9903);
+	m2.ccid = pkt_cid(8, 9904);
+	c2s(f, &m0, 1200, U(LQ_E_PROBING));
+	c2s(f, &m2, 1200, U(LQ_E_PROBING));
+	s2c(f, &m0, 1200, U(LQ_E_NONE));
+	s2c(f, &m2, 1200, U(LQ_E_NONE));
+	c2s(f, &k.c[0], 50, Q(0)); /* both still use their old paths meanwhile */
+	c2s(f, &k.c[2], 50, Q(2));
+	s2c(f, &m2, 1200, QE(2, LQ_E_LINK));
+	s2c(f, &m0, 1200, QE(0, LQ_E_LINK));
+	c2s(f, &m0, 60, QE(0, LQ_E_MIGRATION));
+	c2s(f, &m2, 60, QE(2, LQ_E_MIGRATION));
+}
+
+/* A connection that ended well before the move (silent since long before
+ * the switch) is not the mover, and does not stand in its way. */
+static void crowd_ender_before(struct fx *f)
+{
+	struct crowd k;
+	int i;
+
+	crowd_start(f, &k, 4);
+	sleep_ms(f, 400); /* c[2] is done */
+	c2s(f, &k.c[0], 50, Q(0));
+	c2s(f, &k.c[1], 50, Q(1));
+	crowd_move(f, &k);
+	for (i = 0; i < 11; i++) {
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0));
+		c2s(f, &k.m, 50, U(LQ_E_NONE));
+	}
+	sleep_ms(f, 20);
+	c2s(f, &k.m, 50, QE(1, LQ_E_LINK));
+}
+
+/* The candidate that opened the path keeps its old one alive too
+ * (multipath): every candidate is still using its own path, none fits,
+ * and the new path stays undecided rather than merged into a guess. */
+static void crowd_multipath(struct fx *f)
+{
+	struct crowd k;
+	int i;
+
+	crowd_start(f, &k, 5);
+	crowd_move(f, &k);
+	for (i = 0; i < 12; i++) {
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0));
+		c2s(f, &k.c[1], 50, Q(1));
+		c2s(f, &k.c[2], 50, Q(2));
+		c2s(f, &k.m, 50, U(LQ_E_NONE));
+		s2c(f, &k.m, 300, U(LQ_E_NONE));
+	}
+}
+
+/* Probe-sized short headers with random DCIDs from many spoofed sources
+ * while a crowd's connection moves: each is an undecided path that no
+ * server answers and no candidate's silence explains, so none is linked;
+ * the mover still is, and the others keep their labels. */
+static void crowd_probe_flood(struct fx *f)
+{
+	struct crowd k;
+	struct conn x;
+	char ip[32];
+	int i;
+
+	crowd_start(f, &k, 6);
+	c2s(f, &k.c[1], 50, Q(1));
+	for (i = 0; i < 40; i++) {
+		snprintf(ip, sizeof(ip), "198.19.%d.%d", 10 + i / 200, 1 + i % 200);
+		conn_init(&x, ip, (uint16_t)(20000 + i), "198.18.1.1", 443, 8, 8, 7000 + (uint32_t)i);
+		c2s(f, &x, 1200, U(LQ_E_PROBING));
+	}
+	crowd_move(f, &k);
+	for (i = 0; i < 11; i++) {
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0));
+		s2c(f, &k.c[2], 300, Q(2));
+		snprintf(ip, sizeof(ip), "198.19.%d.%d", 20, 1 + i);
+		conn_init(&x, ip, 30000, "198.18.1.1", 443, 8, 8, 8000 + (uint32_t)i);
+		c2s(f, &x, 1200, U(LQ_E_PROBING));
+		c2s(f, &x, 60, U(LQ_E_MIGRATION)); /* a spoofer's "switch": no answer */
+	}
+	s2c(f, &k.m, 1300, QE(1, LQ_E_LINK));
+	c2s(f, &k.c[0], 50, Q(0));
+	s2c(f, &k.c[2], 300, Q(2));
+}
+
 /* ---- the guard (run with fx_guard_config()) --------------------------------------- */
 
 void fx_guard_config(struct lq_config *cfg)
@@ -1050,13 +1342,15 @@ static void guard_probe_costs_a_connection(struct fx *f)
 	p = c;
 	p.cli.port = 41090;
 	p.scid = pkt_cid(8, 9001);
-	c2s(f, &p, 1200, QE(0, LQ_E_PROBING)); /* its second */
+	c2s(f, &p, 1200, U(LQ_E_PROBING)); /* its second */
 	p.cli.port = 41091;
 	p.scid = pkt_cid(8, 9002);
-	c2s(f, &p, 1200, L(LQ_R_CONN_RATE)); /* a third within the second */
+	/* a third within the second: let through (it may be the client's
+	 * real path), but it makes no state */
+	c2s(f, &p, 1200, P());
 	c2s(f, &c, 60, Q(0));
 	sleep_s(f, 1);
-	c2s(f, &p, 1200, QE(0, LQ_E_PROBING)); /* a second later: allowed */
+	c2s(f, &p, 1200, U(LQ_E_PROBING)); /* a second later: allowed */
 }
 
 const struct fx_case fx_cases[] = {
@@ -1091,6 +1385,24 @@ const struct fx_case fx_cases[] = {
 	{ "one_direction_server", "the server's packets alone: its role known, no path it opens linked",
 	  one_direction_server, 0 },
 	{ "multipath_both_paths", "two paths in use at once keep one label", multipath_both_paths, 0 },
+	{ "crowd_switch_over", "in a crowd, the candidate whose path fell silent at the switch is the mover",
+	  crowd_switch_over, 0 },
+	{ "crowd_two_silent", "two candidates silent at the switch: the path stays undecided",
+	  crowd_two_silent, 0 },
+	{ "crowd_ender_at_switch", "a connection ending at another's switch is never taken for the mover",
+	  crowd_ender_at_switch, 0 },
+	{ "crowd_ender_just_before", "a connection that ended 8 ms before the move is not the mover",
+	  crowd_ender_just_before, 0 },
+	{ "crowd_ender_probed", "an ender at the switch, but the mover's server probes its old path",
+	  crowd_ender_probed, 0 },
+	{ "crowd_preferred", "moves to a preferred address link by the client endpoint they keep",
+	  crowd_preferred, 0 },
+	{ "crowd_ender_before", "a connection that ended before the switch neither moved nor blocks",
+	  crowd_ender_before, 0 },
+	{ "crowd_multipath", "a crowd's second path that keeps both alive is never merged",
+	  crowd_multipath, 0 },
+	{ "crowd_probe_flood", "spoofed probes in a crowd link to nothing; the mover still links",
+	  crowd_probe_flood, 0 },
 	{ "zero_length_client_cids", "empty CIDs: the 4-tuple tells, nothing else links",
 	  zero_length_client_cids, 0 },
 	{ "fixed_bit", "fixed bit: grease on a connection, garbage without one", fixed_bit, 0 },
