@@ -28,6 +28,10 @@
  *    leave the path undecided, and a second path that keeps both alive
  *    (multipath) fits no candidate.
  *
+ * When the candidate list may be incomplete (a busy server, one not
+ * confirmed yet, a crowded client address), only the strongest fit counts:
+ * the mover may be out of the list, and one in it may simply have ended.
+ *
  * A candidate that is a pending flow (a connection whose start was out of
  * view) is judged the same way, but is never linked to: it has no label.
  */
@@ -56,9 +60,14 @@
 #define LQ_WINDOW_MIN_NS 250000000ULL
 #endif
 /* In use right up to the first probe: a packet this close before it, or
- * after it (the server still sending there, not knowing yet). */
+ * after it (the server still sending there, not knowing yet). With the
+ * server's packets out of view (one direction of the path in view), the
+ * client's own gaps between packets, tens of milliseconds, set it. */
 #ifndef LQ_ACTIVE_NS
 #define LQ_ACTIVE_NS 2000000ULL
+#endif
+#ifndef LQ_ACTIVE_ONEWAY_NS
+#define LQ_ACTIVE_ONEWAY_NS 100000000ULL
 #endif
 
 /* notes for lq_conn_note */
@@ -203,7 +212,8 @@ LQ_GLOBAL int lq_cand_snap(struct lq_undecided_val *u, int what, const struct lq
 				u->rtt_us = j.rtt_us;
 			/* its server was still sending there when the client
 			 * began to probe, or its client was */
-			if (j.last_seen && j.last_seen + LQ_ACTIVE_NS >= u->first_seen)
+			if (j.last_seen &&
+			    j.last_seen + (j.answered ? LQ_ACTIVE_NS : LQ_ACTIVE_ONEWAY_NS) >= u->first_seen)
 				u->active |= 1U << i;
 		} else {
 			u->snap_c2s[i] = j.pkts[LQ_C2S];
@@ -342,6 +352,8 @@ LQ_GLOBAL lq_u64 lq_decide(const struct lq_undecided_val *u, lq_u64 now, lq_u32 
 		return 0;
 	if ((lq_reload_u32(nfit) & 0xff) == 1)
 		i = (int)(lq_reload_u32(fit) & 0xff);
+	else if (u->flags & (LQ_UF_INCOMPLETE | LQ_UF_SIP))
+		return 0; /* the mover may be out of the list: only the strongest fit counts */
 	else if ((lq_reload_u32(nfit) & 0xffff) == 0x100)
 		i = (int)((lq_reload_u32(fit) >> 8) & 0xff);
 	else if ((lq_reload_u32(nfit) & 0xffffff) == 0x10000)

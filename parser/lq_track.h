@@ -768,11 +768,13 @@ LQ_INLINE lq_u8 lq_short_candidates(const struct lq_st *st, struct lq_short *sh,
 	lq_sip_key_make(k, sh->client, sh->server);
 	sip = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
 	if (!sh->srv) {
-		/* a server not confirmed yet (a preferred address): whoever
-		 * already went there from this address */
+		/* A server not confirmed yet (a preferred address, or one whose
+		 * packets are out of view): whoever already went there from this
+		 * address. Who else talks to it is not known: the list is
+		 * complete only for a move of the server (lq_decide). */
 		if (sip)
 			lq_anchor_collect(st, sip, cs, sh->rival);
-		return flags | (cs->incomplete ? LQ_UF_INCOMPLETE : 0);
+		return flags | LQ_UF_INCOMPLETE;
 	}
 	/* the server's list is incomplete: its connections from this client
 	 * address, and the address's own (if that list is whole) */

@@ -572,6 +572,8 @@ class Capture:
         # random bytes with the fixed bit clear: RFC 9000 §17.3.1 says discard
         'not_quic': 'fixed_bit', 'empty_payload': 'empty',
     }
+    # QUIC-like frames that are not garbage, though no connection claims them
+    PENDING = {'probe_unknown'}
 
     def write_expect(self, path, nframes):
         with open(path, 'w') as f:
@@ -585,6 +587,8 @@ class Capture:
                 dst = ('.'.join(str(b) for b in d[30:34]), struct.unpack('!H', d[14 + ihl + 2:14 + ihl + 4])[0])
                 if fr.conn != '-':
                     v, r = 'quic', '-'
+                elif dst in self.quic_servers and fr.kind in self.PENDING:
+                    v, r = 'pending', '-'
                 elif dst in self.quic_servers:
                     v, r = 'garbage', self.REASONS[fr.kind]
                 else:
@@ -1000,7 +1004,13 @@ def garbage_set(cap, target, clients, answer_vn, attempt):
     g(p, 'fixed_bit_clear', 'v1 Initial with the fixed bit (0x40) cleared, no known connection: ' + d)
     for n in (48, 300, 1250):
         p, d = dg([S(cap.cid(8))], n)
-        g(p, 'unknown_dcid', 'short header whose DCID matches no connection: ' + d)
+        if n >= 1200:
+            # probe-sized: it may be a connection's probe of a new path, whose
+            # server's answer would tell; never garbage
+            g(p, 'probe_unknown', 'probe-sized short header whose DCID matches no connection '
+              '(a path probe, for all a monitor knows): ' + d)
+        else:
+            g(p, 'unknown_dcid', 'short header whose DCID matches no connection: ' + d)
     for n in (17, 100, 512):
         p = bytes([rng.int(0, 0x3f)]) + rng.bytes(n - 1)
         g(p, 'not_quic', 'random bytes, first byte 0x%02x (bits 0x80 and 0x40 clear) [%dB]' % (p[0], n))

@@ -2,7 +2,7 @@
 """Linking accuracy on the real-traffic captures, linkquic against tshark
 without keys, as a markdown table (a measurement for the README, not a test).
 
-Usage: tests/accuracy.py [--replay BIN] [CAPTURE...]   (default pcaps/ngtcp2/*.pcap)
+Usage: tests/accuracy.py [--replay BIN] [CAPTURE...]   (default pcaps/ngtcp2/*.pcap, pcaps/crowd/*.pcap)
 
 For each capture and its NAME.truth (per-frame true connection, '-' for no
 QUIC): a tool's frame counts as right when it carries that tool's label of
@@ -54,7 +54,7 @@ def main():
     ap.add_argument('--replay', default='build/linkquic-replay')
     ap.add_argument('captures', nargs='*')
     a = ap.parse_args()
-    caps = a.captures or sorted(glob.glob('pcaps/ngtcp2/*.pcap'))
+    caps = a.captures or sorted(glob.glob('pcaps/ngtcp2/*.pcap')) + sorted(glob.glob('pcaps/crowd/*.pcap'))
     print('| capture | QUIC frames | connections | linkquic | tshark, no keys |')
     print('|---|---:|---:|---:|---:|')
     tot = collections.Counter()

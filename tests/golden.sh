@@ -6,6 +6,7 @@
 #   BIN       the linkquic-replay binary
 #   --update  rewrite the expected files from the current output (read the diff before committing)
 # Env: LQ_SHARED  directory holding pcaps-public/ (default ../shared, relative to the repo root)
+#      LQ_GOLDEN_ONLY  a regular expression: only the tests whose names match (to update a few)
 # Exit: 0 all passed (lines on absent public captures are skipped), 1 a test failed, 2 usage.
 set -u
 
@@ -49,6 +50,7 @@ fail() {  # name, reason, command, file of detail lines (not a pipe: the count m
 
 while read -r name capture expected flags; do
     case $name in ''|'#'*) continue ;; esac
+    [ -n "${LQ_GOLDEN_ONLY:-}" ] && [[ ! $name =~ $LQ_GOLDEN_ONLY ]] && continue
     if [ -z "$expected" ]; then
         echo "FAIL $name: TESTLIST line needs 'name capture expected-file flags'" ; failed=$((failed + 1)); continue
     fi

@@ -1,7 +1,8 @@
 #!/bin/bash
 # User space and kernel agree: runs `BIN --compare` (every frame through the user-space
 # classifier and through the loaded XDP program with bpf_prog_test_run, then the maps) over
-# every capture in pcaps/ngtcp2, the readable ones in pcaps/crafted and every public capture,
+# every capture in pcaps/ngtcp2 and pcaps/crowd, the readable ones in pcaps/crafted and every
+# public capture,
 # and the project's own captures once more with the guard on (garbage dropped, tight rates of
 # long headers and new connections per source), so its decisions agree too.
 #
@@ -32,7 +33,7 @@ TMP=$(mktemp -d) || exit 2
 trap 'rm -rf "$TMP"' EXIT
 
 caps=()
-for c in pcaps/ngtcp2/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
+for c in pcaps/ngtcp2/*.pcap pcaps/crowd/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
     [ -e "$c" ] || continue
     [[ $UNREADABLE == *" $c "* ]] || caps+=("$c")
 done

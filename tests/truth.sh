@@ -24,7 +24,7 @@ real_frames=0 real_labelled=0 real_conns=0 real_problems=0 real_captures=0
 row() { printf '%-40s %8s %9s %12s %9s\n' "$@"; }
 
 row capture "QUIC frm" labelled connections problems
-for cap in pcaps/ngtcp2/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
+for cap in pcaps/ngtcp2/*.pcap pcaps/crowd/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
     [ -e "$cap" ] || continue
     truth=${cap%.*}.truth
     if [[ $UNREADABLE == *" $cap "* ]]; then
@@ -64,7 +64,7 @@ for cap in pcaps/ngtcp2/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
         bad=1
         grep -v -F "$summary" "$TMP/check" | head -n 30 | sed 's/^/  /'
     fi
-    if [[ $cap == pcaps/ngtcp2/* ]] && [[ $frames =~ ^[0-9]+$ ]]; then
+    if [[ $cap == pcaps/ngtcp2/* || $cap == pcaps/crowd/* ]] && [[ $frames =~ ^[0-9]+$ ]]; then
         real_captures=$((real_captures + 1))
         real_frames=$((real_frames + frames)) real_labelled=$((real_labelled + labelled))
         real_conns=$((real_conns + conns))
@@ -73,7 +73,7 @@ for cap in pcaps/ngtcp2/*.pcap pcaps/crafted/*.pcap pcaps/crafted/*.pcapng; do
 done
 
 pct=$(awk -v l=$real_labelled -v t=$real_frames 'BEGIN { printf "%.1f", t ? 100 * l / t : 0 }')
-echo "real traffic (pcaps/ngtcp2, $real_captures captures): $real_labelled/$real_frames QUIC frames ($pct%) under their connection's one label, $real_conns connections, $real_problems problems"
+echo "real traffic (pcaps/ngtcp2 and pcaps/crowd, $real_captures captures): $real_labelled/$real_frames QUIC frames ($pct%) under their connection's one label, $real_conns connections, $real_problems problems"
 # One direction only, as a monitor behind asymmetric routing sees it: every real capture
 # through a filter that keeps the client's packets (to the server's port; make-ngtcp2.sh
 # runs every server on 443), then one that keeps the server's. Links may be missed (the
@@ -81,7 +81,7 @@ echo "real traffic (pcaps/ngtcp2, $real_captures captures): $real_labelled/$real
 echo
 row "one direction" "QUIC frm" labelled connections problems
 ow_frames=0 ow_labelled=0 ow_problems=0
-for cap in pcaps/ngtcp2/*.pcap; do
+for cap in pcaps/ngtcp2/*.pcap pcaps/crowd/*.pcap; do
     for view in "udp dst port 443" "udp src port 443"; do
         python3 tests/check_truth.py --quiet --replay "$BIN" --filter "$view" "$cap" "${cap%.*}.truth" \
             >"$TMP/check" 2>&1
