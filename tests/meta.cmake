@@ -1,7 +1,8 @@
 # lqmeta's tests, for include() from tests/CMakeLists.txt (or meta/CMakeLists.txt
 # when meta/ is built on its own).
 #   test_meta   (label unit) RFC 9001 / RFC 9369 vectors, reassembly, bad input
-#   meta_check  (label meta) every public capture against tshark, Suricata and nDPI
+#   meta_check  (label meta) every public capture against tshark, Suricata and nDPI,
+#               through meta-dump and linkquic-replay -f conn
 #   fuzz_meta   a libFuzzer harness, built when the compiler has -fsanitize=fuzzer
 
 if(NOT LQ_META_TESTS_DIR)
@@ -16,8 +17,14 @@ set_tests_properties(test_meta PROPERTIES LABELS unit TIMEOUT 60)
 
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
+  # in the whole tree, linkquic-replay -f conn too (the tracker's grouping, the same lqmeta)
+  set(lq_meta_check_replay)
+  if(TARGET linkquic-replay)
+    set(lq_meta_check_replay $<TARGET_FILE:linkquic-replay>)
+  endif()
   add_test(NAME meta_check
            COMMAND ${Python3_EXECUTABLE} ${LQ_META_TESTS_DIR}/meta_check.py $<TARGET_FILE:meta-dump>
+                   ${lq_meta_check_replay}
            WORKING_DIRECTORY ${LQ_META_ROOT})
   set_tests_properties(meta_check PROPERTIES LABELS meta TIMEOUT 300 SKIP_RETURN_CODE 77)
 endif()

@@ -3,7 +3,8 @@
 """meta_check - lqmeta's metadata against what others report, on every capture.
 
 For every capture in pcaps/ and in $LQ_SHARED/pcaps-public/ (MANIFEST.tsv), runs
-meta-dump and checks:
+meta-dump (lqmeta, its datagrams grouped by 4-tuple) and, when given, linkquic-replay
+-f conn (the same lqmeta fed by the tracker's labels), and checks for each:
 
   tshark    every ClientHello tshark decodes (tls.handshake.type == 1): its SNI
             and ALPN list are those of our connection on that 4-tuple;
@@ -13,13 +14,19 @@ meta-dump and checks:
   ndpi      every QUIC flow of nDPI's expected .out: [Hostname/SNI], (Advertised)
             ALPNs and [JA4] equal ours.
 
-A disagreement fails the check unless it is one of KNOWN below, each with why the
-other value is not the FoxIO/RFC one. Failures print the capture, the field, what
-was expected, what came out, and a hex dump of the connection's first client
-datagram (from tshark). Exit 0 all agree, 1 a disagreement, 2 usage, 77 skipped
-(no tshark, or no shared captures).
+With linkquic-replay, also: every connection whose ClientHello meta-dump parsed has
+one record of linkquic-replay on its first path, with the same original_dcid, and
+both report the same SNI, ALPN, JA4, JA4S and CIDs (the two groupings agree).
 
-Usage: tests/meta_check.py META_DUMP   (run from the repository root)
+A disagreement fails the check unless it is one of NDPI_WRONG_JA4 below: nDPI's
+JA4s that depart from FoxIO's JA4.md, listed one by one, each with the value the
+specification gives (ours) and the rule that explains the difference (checked too: a
+listed JA4 must differ by exactly that). An entry no capture needs any more fails
+too. Failures print the capture, the field, what was expected, what came out, and a
+hex dump of the connection's first client datagram (from tshark). Exit 0 all agree,
+1 a disagreement, 2 usage, 77 skipped (no tshark, or no shared captures).
+
+Usage: tests/meta_check.py META_DUMP [LINKQUIC_REPLAY]   (run from the repository root)
 Env:   LQ_SHARED  the directory holding pcaps-public/ (default ../shared)
 """
 import glob
@@ -31,10 +38,8 @@ import shutil
 import subprocess
 import sys
 
-# (capture basename, source, field) -> why their value differs from ours
-KNOWN = {}
 # nDPI's JA4 (its expected outputs here) departs from FoxIO JA4.md in three ways,
-# recognised by rule and each listed in the output with its capture:
+# each listed in the output with its capture:
 #  - the ALPN part is the first two characters of the first ALPN ("h3-29" -> "h3",
 #    "doq-i00" -> "do"); JA4.md: the first and last ("h9", "d0");
 #  - for the ALPN "h3" it prints "h0" (quic-v2.pcapng, sites.pcapng, ...); JA4.md: "h3";
@@ -43,6 +48,36 @@ NDPI_ALPN_RULE = "nDPI JA4 ALPN part is the first two characters, FoxIO's is fir
 NDPI_SNI_RULE = "nDPI JA4 has 'd' without a server_name extension, FoxIO's is 'i'"
 NDPI_H0_RULE = ("nDPI JA4 ALPN part is 'h0' for the 2-character ALPN 'h3' (a bug: FoxIO "
                 "JA4.md takes its first and last character, 'h3')")
+
+# Every nDPI JA4 known to be wrong: (capture, nDPI's JA4) -> (FoxIO's JA4, which is
+# what we report, and the rules that make the difference: ALPN, H0, SNI above).
+NDPI_WRONG_JA4 = {
+    ("doq.pcapng", "q00d0307do_55b375c5d22e_23ed935430f2"): ("q00i0307d0_55b375c5d22e_23ed935430f2", "ALPN+SNI"),
+    ("doq_adguard.pcapng", "q13d0309do_55b375c5d22e_f68d9329452a"): ("q13d0309d0_55b375c5d22e_f68d9329452a", "ALPN"),
+    ("google_meet.pcapng", "q13d0311h0_55b375c5d22e_5a1f323ef56d"): ("q13d0311h3_55b375c5d22e_5a1f323ef56d", "H0"),
+    ("quic-23.pcap", "q13d0308h3_55b375c5d22e_23ed935430f2"): ("q13d0308h2_55b375c5d22e_23ed935430f2", "ALPN"),
+    ("quic-24.pcap", "q13d0512h3_d55e91d5c3b2_cd318bf3b157"): ("q13d0512h4_d55e91d5c3b2_cd318bf3b157", "ALPN"),
+    ("quic-27.pcap", "q13d0309h3_55b375c5d22e_f68d9329452a"): ("q13d0309h7_55b375c5d22e_f68d9329452a", "ALPN"),
+    ("quic-28.pcap", "q13d0309h3_55b375c5d22e_f68d9329452a"): ("q13d0309h8_55b375c5d22e_f68d9329452a", "ALPN"),
+    ("quic-29.pcap", "q13d0512h3_d55e91d5c3b2_cd318bf3b157"): ("q13d0512h9_d55e91d5c3b2_cd318bf3b157", "ALPN"),
+    ("quic-33.pcapng", "q00d0307h3_55b375c5d22e_af0a630e9e67"): ("q00i0307h3_55b375c5d22e_af0a630e9e67", "ALPN+SNI"),
+    ("quic-34.pcap", "q00d0307h3_55b375c5d22e_af0a630e9e67"): ("q00i0307h4_55b375c5d22e_af0a630e9e67", "ALPN+SNI"),
+    ("quic-forcing-vn-with-data.pcapng", "q13d0307h3_55b375c5d22e_f0736a66fa6b"): ("q13i0307h3_55b375c5d22e_f0736a66fa6b", "SNI"),
+    ("quic-mvfst-22.pcap", "q00d0109h3_0f2cb44170f4_01b7bde4a3dd"): ("q00d0109h5_0f2cb44170f4_01b7bde4a3dd", "ALPN"),
+    ("quic-mvfst-27.pcapng", "q00d0108h3_0f2cb44170f4_f4b4187450f5"): ("q00d0108h5_0f2cb44170f4_f4b4187450f5", "ALPN"),
+    ("quic-mvfst-exp.pcap", "q00d0108h3_0f2cb44170f4_f4b4187450f5"): ("q00d0108h5_0f2cb44170f4_f4b4187450f5", "ALPN"),
+    ("quic-v2.pcapng", "q13d0310h0_55b375c5d22e_0a3b52e28cea"): ("q13d0310h3_55b375c5d22e_0a3b52e28cea", "H0"),
+    ("quic_0RTT.pcap", "q13d0312h0_55b375c5d22e_73e2d9e6cde6"): ("q13d0312h3_55b375c5d22e_73e2d9e6cde6", "H0"),
+    ("quic_0RTT.pcap", "q00d0310h3_55b375c5d22e_060ec1c6a056"): ("q00d0310h2_55b375c5d22e_060ec1c6a056", "ALPN"),
+    ("quic_frags_ch_in_multiple_packets.pcapng", "q00d0307h3_55b375c5d22e_af0a630e9e67"): ("q00i0307h4_55b375c5d22e_af0a630e9e67", "ALPN+SNI"),
+    ("quic_frags_different_dcid.pcapng", "q13d0311h0_55b375c5d22e_5a1f323ef56d"): ("q13d0311h3_55b375c5d22e_5a1f323ef56d", "H0"),
+    ("quic_t50.pcap", "q13d0309h3_55b375c5d22e_f68d9329452a"): ("q13d0309h0_55b375c5d22e_f68d9329452a", "ALPN"),
+    ("quic_t51.pcap", "q13d0308h3_55b375c5d22e_e7bc1e4f333e"): ("q13d0308h1_55b375c5d22e_e7bc1e4f333e", "ALPN"),
+    ("sites.pcapng", "q13d0314h0_55b375c5d22e_2d2a40a25571"): ("q13d0314h3_55b375c5d22e_2d2a40a25571", "H0"),
+    ("sites.pcapng", "q13d0315h0_55b375c5d22e_9974e4f6be5b"): ("q13d0315h3_55b375c5d22e_9974e4f6be5b", "H0"),
+}
+RULE_TEXT = {"ALPN": NDPI_ALPN_RULE, "H0": NDPI_H0_RULE, "SNI": NDPI_SNI_RULE}
+ndpi_wrong_used = set()
 
 EXT_NAMES = {"server_name": 0x0000, "status_request": 0x0005, "supported_groups": 0x000a,
              "ec_point_formats": 0x000b, "signature_algorithms": 0x000d, "alpn": 0x0010,
@@ -89,18 +124,59 @@ def hexdump_first(cap, client):
     return "\n".join("      " + l for l in out.splitlines()[:12])
 
 
-def ours(dump, cap):
-    r = subprocess.run([dump, cap], capture_output=True, text=True, timeout=120)
+def run_json(cmd, cap, who):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if r.returncode >= 128 or "Sanitizer" in r.stderr or "runtime error" in r.stderr:
-        fail(cap, "meta-dump", "run", "no crash", "exit %d %s" % (r.returncode, r.stderr[-300:]))
+        fail(cap, who, "run", "no crash", "exit %d %s" % (r.returncode, r.stderr[-300:]))
         return []
-    conns = []
+    out = []
     for line in r.stdout.splitlines():
         try:
-            conns.append(json.loads(line))
+            out.append(json.loads(line))
         except ValueError:
-            fail(cap, "meta-dump", "json", "one JSON object a line", line[:200])
-    return conns
+            fail(cap, who, "json", "one JSON object a line", line[:200])
+    return out
+
+
+def ours(dump, cap):
+    return run_json([dump, cap], cap, "meta-dump")
+
+
+def replayed(replay, cap):
+    """linkquic-replay -f conn's records, in meta-dump's shape for the checks."""
+    out = []
+    for c in run_json([replay, "-f", "conn", cap], cap, "linkquic-replay"):
+        x = dict(c)
+        x["client"] = norm_ep(c["client"], c["client_port"])
+        x["server"] = norm_ep(c["server"], c["server_port"])
+        x["exts"], x["sh_exts"] = [], []  # not in -f conn: the extension checks are meta-dump's
+        out.append(x)
+    return out
+
+
+def check_grouping(cap, dumped, recs):
+    """meta-dump's connections by 4-tuple and linkquic-replay's by label: every
+    connection whose ClientHello was parsed is one record with the same values."""
+    t = by_tuple(recs)
+    for c in dumped:
+        if c.get("client_reason") != "ok":
+            continue
+        cands = [r for r in t.get((c["client"], c["server"]), [])
+                 if r["original_dcid"] == c["original_dcid"]]
+        if len(cands) != 1:
+            count("grouping", "connection", False)
+            fail(cap, "grouping", "connection",
+                 "one linkquic-replay record for %s -> %s, original_dcid %s" %
+                 (c["client"], c["server"], c["original_dcid"]), "%d" % len(cands), c["client"])
+            continue
+        count("grouping", "connection", True)
+        r = cands[0]
+        for k in ("sni", "alpn", "ja4", "ja4s", "client_scid", "server_scid"):
+            ok = r[k] == c[k]
+            count("grouping", k, ok)
+            if not ok:
+                fail(cap, "grouping", k, "meta-dump's %s" % json.dumps(c[k]),
+                     "linkquic-replay's %s" % json.dumps(r[k]), c["client"])
 
 
 def by_tuple(conns):
@@ -110,7 +186,7 @@ def by_tuple(conns):
     return t
 
 
-def check_tshark(cap, conns):
+def check_tshark(cap, conns, who="tshark"):
     fields = ["ip.src", "ipv6.src", "udp.srcport", "ip.dst", "ipv6.dst", "udp.dstport",
               "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str"]
     cmd = ["tshark", "-r", cap, "-d", "udp.port==4443,quic", "-Y",
@@ -142,21 +218,21 @@ def check_tshark(cap, conns):
         seen.add((key, sni, tuple(alpn or ())))
         cands = t.get(key, [])
         if not cands:
-            count("tshark", "sni", False)
-            fail(cap, "tshark", "connection", "%s -> %s with sni %s" % (key[0], key[1], sni),
+            count(who, "sni", False)
+            fail(cap, who, "connection", "%s -> %s with sni %s" % (key[0], key[1], sni),
                  "no connection", key[0])
             continue
         ok_sni = any(c["sni"] == sni for c in cands)
         ok_alpn = any(c["alpn"] == alpn for c in cands)
-        count("tshark", "sni", ok_sni)
-        count("tshark", "alpn", ok_alpn)
+        count(who, "sni", ok_sni)
+        count(who, "alpn", ok_alpn)
         if not ok_sni:
-            fail(cap, "tshark", "sni", sni, [c["sni"] for c in cands], key[0])
+            fail(cap, who, "sni", sni, [c["sni"] for c in cands], key[0])
         if not ok_alpn:
-            fail(cap, "tshark", "alpn", alpn, [c["alpn"] for c in cands], key[0])
+            fail(cap, who, "alpn", alpn, [c["alpn"] for c in cands], key[0])
 
 
-def check_suricata(cap, conns, expected_dirs, pub):
+def check_suricata(cap, conns, expected_dirs, pub, src="suricata", ja4_only=False):
     ja4s = [c["ja4"] for c in conns if c["ja4"]]
     for d in expected_dirs:
         y = os.path.join(pub, d, "test.yaml")
@@ -172,10 +248,12 @@ def check_suricata(cap, conns, expected_dirs, pub):
             if ja4:
                 n = ja4s.count(ja4.group(1))
                 ok = n == want if want is not None else n > 0
-                count("suricata", "ja4", ok)
+                count(src, "ja4", ok)
                 if not ok:
-                    fail(cap, "suricata", "ja4", "%s x%s" % (ja4.group(1), want),
+                    fail(cap, src, "ja4", "%s x%s" % (ja4.group(1), want),
                          "%d of %s" % (n, sorted(set(ja4s))))
+            if ja4_only:
+                continue
             names = dict(re.findall(r"quic\.extensions\[(\d+)\]\.name:\s*\"?([\w_]+)\"?", blk))
             values = dict(re.findall(r"quic\.extensions\[(\d+)\]\.values\[0\]:\s*\"?([^\"\n]+)\"?", blk))
             for idx, name in names.items():
@@ -207,7 +285,7 @@ def check_suricata(cap, conns, expected_dirs, pub):
 NDPI_FLOW = re.compile(r"^\s*\d+\s+UDP\s+(\S+)\s+<->\s+(\S+)\s+\[proto: [^\]]*QUIC")
 
 
-def check_ndpi(cap, conns, expected, pub):
+def check_ndpi(cap, conns, expected, pub, src="ndpi"):
     path = os.path.join(pub, expected)
     if not os.path.isfile(path):
         return
@@ -228,63 +306,64 @@ def check_ndpi(cap, conns, expected, pub):
         gquic = ver and re.match(r"[QT]0\d\d", ver.group(1)) and ver.group(1) not in ("T050", "T051", "Q050")
         if gquic:
             # Google QUIC before Q050 (its own crypto, not TLS): unsupported here
-            counts[("ndpi", "gquic_not_compared")] = (0, counts.get(("ndpi", "gquic_not_compared"), (0, 0))[1] + 1)
+            counts[(src, "gquic_not_compared")] = (0, counts.get((src, "gquic_not_compared"), (0, 0))[1] + 1)
             continue
         if not cands:
-            count("ndpi", "connection", False)
-            fail(cap, "ndpi", "connection", "%s <-> %s" % (a, b), "none")
+            count(src, "connection", False)
+            fail(cap, src, "connection", "%s <-> %s" % (a, b), "none")
             continue
         c = cands[0]
         if sni:
             ok = any(x["sni"] == sni.group(1) for x in cands)
-            count("ndpi", "sni", ok)
+            count(src, "sni", ok)
             if not ok:
-                fail(cap, "ndpi", "sni", sni.group(1), [x["sni"] for x in cands], c["client"])
+                fail(cap, src, "sni", sni.group(1), [x["sni"] for x in cands], c["client"])
         if alpn:
             want = alpn.group(1).split(";")
             ok = any(x["alpn"] == want for x in cands)
-            count("ndpi", "alpn", ok)
+            count(src, "alpn", ok)
             if not ok:
-                fail(cap, "ndpi", "alpn", want, [x["alpn"] for x in cands], c["client"])
+                fail(cap, src, "alpn", want, [x["alpn"] for x in cands], c["client"])
         if ja4:
             theirs = ja4.group(1)
             mine = [x["ja4"] for x in cands if x["ja4"]]
             if theirs in mine:
-                count("ndpi", "ja4", True)
+                count(src, "ja4", True)
                 continue
-            why = KNOWN.get((base, "ndpi", "ja4"))
-            if not why and mine:
+            # only a listed JA4, where ours is FoxIO's and the difference is the rule
+            entry = NDPI_WRONG_JA4.get((base, theirs))
+            why = None
+            if entry and entry[0] in mine:
                 first = c["alpn"][0] if c["alpn"] else ""
-                for x in mine:
-                    alts = [(x[8:10], None)]
-                    if len(first) > 2:
-                        alts.append((first[:2], NDPI_ALPN_RULE))
-                    if len(first) == 2:
-                        alts.append((first[0] + "0", NDPI_H0_RULE))
-                    for part, rule in alts:
-                        y = x[:8] + part + x[10:]
-                        rules = [r for r in (rule,) if r]
-                        if y != theirs and x[3] == "i" and y[:3] + "d" + y[4:] == theirs:
-                            y = theirs
-                            rules.append(NDPI_SNI_RULE)
-                        if y == theirs and rules:
-                            why = "; ".join(rules)
+                x, rules = entry[0], entry[1].split("+")
+                y = x
+                if "ALPN" in rules and len(first) > 2:
+                    y = y[:8] + first[:2] + y[10:]
+                if "H0" in rules and len(first) == 2:
+                    y = y[:8] + first[0] + "0" + y[10:]
+                if "SNI" in rules and y[3] == "i":
+                    y = y[:3] + "d" + y[4:]
+                if y == theirs:
+                    why = "; ".join(RULE_TEXT[r] for r in rules)
+                    ndpi_wrong_used.add((base, theirs))
             if why:
-                count("ndpi", "ja4 (known disagreement)", True)
-                known_seen.append((base, "ndpi", "ja4", theirs, mine, why))
+                count(src, "ja4 (known wrong)", True)
+                known_seen.append((base, src, "ja4", theirs, mine, why))
             else:
-                count("ndpi", "ja4", False)
-                fail(cap, "ndpi", "ja4", theirs, mine, c["client"])
+                count(src, "ja4", False)
+                fail(cap, src, "ja4", theirs, mine, c["client"])
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         print(__doc__.strip().splitlines()[-2], file=sys.stderr)
         return 2
     dump = os.path.abspath(sys.argv[1])
-    if not os.access(dump, os.X_OK):
-        print("meta_check: '%s' is not an executable" % sys.argv[1], file=sys.stderr)
-        return 2
+    replay = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else None
+    for b in [dump] + ([replay] if replay else []):
+        if not os.access(b, os.X_OK):
+            print("meta_check: '%s' is not an executable" % b, file=sys.stderr)
+            return 2
     if not shutil.which("tshark"):
         print("meta_check: skipped: no tshark")
         return 77
@@ -304,7 +383,7 @@ def main():
             continue
         caps.append((os.path.join(pub, v[0]), [e for e in v[6].split(";") if e]))
 
-    nconn = 0
+    nconn = nrec = 0
     for cap, expected in caps:
         conns = ours(dump, cap)
         nconn += len(conns)
@@ -315,8 +394,24 @@ def main():
         sv = [e for e in expected if "suricata" in e]
         if sv:
             check_suricata(cap, conns, sv, pub)
+        if not replay:
+            continue
+        recs = replayed(replay, cap)
+        nrec += len(recs)
+        check_tshark(cap, recs, "tshark/-f conn")
+        check_grouping(cap, conns, recs)
+        for e in expected:
+            if e.endswith(".out"):
+                check_ndpi(cap, recs, e, pub, "ndpi/-f conn")
+        if sv:
+            check_suricata(cap, recs, sv, pub, "suricata/-f conn", ja4_only=True)
+    for key in sorted(set(NDPI_WRONG_JA4) - ndpi_wrong_used):
+        fail(key[0], "ndpi", "ja4", "a capture where nDPI gives the listed wrong JA4 %s" % key[1],
+             "none: the entry is stale (NDPI_WRONG_JA4)")
 
-    print("meta_check: %d captures, %d connections" % (len(caps), nconn))
+    print("meta_check: %d captures, %d connections (meta-dump)%s" %
+          (len(caps), nconn, ", %d per-connection records (linkquic-replay -f conn)" % nrec
+           if replay else ""))
     for (src, field), (agree, total) in sorted(counts.items()):
         print("  %-9s %-28s %4d compared, %4d agree" % (src, field, total, agree))
     if known_seen:
