@@ -21,7 +21,13 @@
 #      the replay prints (times aside);
 #   4. nothing was lost or dropped: no lost ring-buffer record, no packet the
 #      programs saw without a record, no drop by tcpdump, and every packet
-#      the client sent reached the router (client egress = router ingress).
+#      the client sent reached the router (client egress = router ingress);
+#   5. the per-connection records the monitor wrote (--conn-file, what -f
+#      conn prints: SNI, ALPN, JA4, transport parameters from the Initials
+#      the kernel sent whole) equal those of linkquic-replay -f conn on the
+#      capture, field for field; only "ended" (exit / end_of_input) and the
+#      times (the kernel's clock at the hook / tcpdump's) may differ, the
+#      times by at most 50 ms.
 #
 # The capture is replayed in the order the monitor saw the frames. Per
 # interface and direction a capture has the order of the wire, and check 1
@@ -59,7 +65,8 @@ for cmd in ip tc ethtool sysctl nft tcpdump gtlsserver gtlsclient openssl python
 	fi
 done
 
-export TZ=UTC LC_ALL=C
+# the tables (the monitors' on exit, the replay's) with every column, whatever the terminal
+export TZ=UTC LC_ALL=C COLUMNS=300
 # shellcheck source=tests/lib/netns.sh
 . "$TOP/tests/lib/netns.sh"
 # shellcheck source=tests/lib/e2e.sh
@@ -125,12 +132,13 @@ capture() {
 	CAPTURES+=("$!:$4")
 }
 
-# monitor NAME NS ARGS...: linkquic-live with JSON Lines records and --write.
+# monitor NAME NS ARGS...: linkquic-live with JSON Lines records, --write and
+# the per-connection records.
 monitor() {
 	local name=$1 ns=$2
 	shift 2
 	ip netns exec "$ns" timeout $LIFETIME "$LIVE" "$@" -f jsonl -w "$WORK/$name.pcapng" \
-		>"$WORK/$name.jsonl" 2>"$WORK/$name.err" &
+		--conn-file "$WORK/$name.conn.jsonl" >"$WORK/$name.jsonl" 2>"$WORK/$name.err" &
 	PIDS+=($!)
 	MONITORS+=("$!:$name")
 }
@@ -303,11 +311,13 @@ expect_wire "the client after the NAT moved it" router-rc-in.pcap 5 \
 log "middlebox (router, XDP on $LQ_IF_RC and $LQ_IF_RS):"
 python3 "$TOP/tests/e2e_live_compare.py" middlebox "$REPLAY" "$WORK/middlebox.pcapng" "$WORK/middlebox.jsonl" \
 	"$WORK/middlebox.err" "$WORK/middlebox-merged.pcap" \
-	"$LQ_IF_RC/xdp=$WORK/router-rc-in.pcap" "$LQ_IF_RS/xdp=$WORK/router-rs-in.pcap" || rc=1
+	"$LQ_IF_RC/xdp=$WORK/router-rc-in.pcap" "$LQ_IF_RS/xdp=$WORK/router-rs-in.pcap" \
+	"conn=$WORK/middlebox.conn.jsonl" || rc=1
 log "endpoint (client, XDP in and tc out on $LQ_IF_C):"
 python3 "$TOP/tests/e2e_live_compare.py" endpoint "$REPLAY" "$WORK/endpoint.pcapng" "$WORK/endpoint.jsonl" \
 	"$WORK/endpoint.err" "$WORK/endpoint-merged.pcap" \
-	"$LQ_IF_C/xdp=$WORK/client-in.pcap" "$LQ_IF_C/tc-egress=$WORK/client-out.pcap" || rc=1
+	"$LQ_IF_C/xdp=$WORK/client-in.pcap" "$LQ_IF_C/tc-egress=$WORK/client-out.pcap" \
+	"conn=$WORK/endpoint.conn.jsonl" || rc=1
 log "sent = received on the wire (client egress, router ingress):"
 python3 "$TOP/tests/e2e_live_compare.py" --same "$WORK/client-out.pcap" "$WORK/router-rc-in.pcap" || rc=1
 

@@ -111,7 +111,7 @@ def table_rows(text):
     """Connection table rows without START and SECONDS: {first column: rest}."""
     rows, seen = [], False
     for line in text.splitlines():
-        if line.startswith("CONNECTION"):
+        if line.startswith("CONN"):
             seen = True
             continue
         if not seen:
@@ -119,14 +119,96 @@ def table_rows(text):
         if not line.strip():
             break
         cols = line.split()
-        # ... BYTES< START SECONDS [PATHS] EVENTS: drop the time of day and the duration
+        # ... BYTES< [DATE] START SECONDS [PATHS] EVENTS (COLUMNS=300: every
+        # column): drop the date, the time of day and the duration
         t = next(i for i, c in enumerate(cols) if re.match(r"^\d\d:\d\d:\d\d\.\d{3}$", c))
-        rows.append(" ".join(cols[:t] + cols[t + 2:]))
+        d = t - 1 if t and re.match(r"^\d{4}-\d\d-\d\d$", cols[t - 1]) else t
+        rows.append(" ".join(cols[:d] + cols[t + 2:]))
     return rows
+
+# Per-connection records: the fields that may differ between the monitor's and
+# the replay's, and why. "ended": the monitor stopped ("exit"), the capture
+# ended ("end_of_input"). Times: the monitor's are the kernel's clock at the
+# hook, the replay's tcpdump's at its tap, microseconds apart.
+CONN_ENDED = {"exit": "end_of_input"}
+CONN_TIMES = {"first", "last"}
+CONN_RTTS = {"rtt_server_ns", "rtt_client_ns", "handshake_rtt_ns"}
+TIME_SLACK_NS = 50000000
+
+
+def ns_of(v):
+    """A record's time (seconds with 9 decimals, as text in the JSON) in ns."""
+    s, _, f = ("%s" % v).partition(".")
+    return int(s) * 1000000000 + int((f + "000000000")[:9])
+
+
+def conn_differences(l, r, where=""):
+    """The fields where two per-connection records (or two of their paths)
+    differ beyond what may: [(field, live, replay)]."""
+    out = []
+    for k in sorted(set(l) | set(r)):
+        a, b = l.get(k), r.get(k)
+        if k == "ended" and CONN_ENDED.get(a) == b:
+            continue
+        if k in CONN_TIMES and a is not None and b is not None:
+            if abs(ns_of(a) - ns_of(b)) <= TIME_SLACK_NS:
+                continue
+        elif k in CONN_RTTS and a is not None and b is not None:
+            if abs(a - b) <= TIME_SLACK_NS:
+                continue
+        elif k == "paths" and isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (pa, pb) in enumerate(zip(a, b)):
+                out += conn_differences(pa, pb, "%spaths[%d]." % (where, i))
+            continue
+        if a != b:
+            out.append((where + k, a, b))
+    return out
+
+
+def read_conn_records(text):
+    """Per-connection records, exact times kept as text (JSON numbers with 9
+    decimals would lose nanoseconds as floats)."""
+    return [json.loads(l, parse_float=str) for l in text.splitlines() if l.strip()]
+
+
+def compare_conns(name, replay, merged, connfile):
+    """5. the monitor's per-connection records are the replay's."""
+    live = read_conn_records(open(connfile).read())
+    out = subprocess.run([replay, "-f", "conn", merged], capture_output=True, text=True)
+    if out.returncode != 0:
+        print("  FAIL %s: replay -f conn exited with %d: %s" % (name, out.returncode,
+                                                              out.stderr.strip()))
+        return False
+    rep = read_conn_records(out.stdout)
+    lb = {c["conn"]: c for c in live}
+    rb = {c["conn"]: c for c in rep}
+    ok = True
+    if set(lb) != set(rb) or len(lb) != len(live) or len(rb) != len(rep):
+        print("  FAIL %s: per-connection records: %d live (%d labels), %d replayed (%d labels); "
+              "only live: %s; only replayed: %s" % (name, len(live), len(lb), len(rep), len(rb),
+                                                     sorted(set(lb) - set(rb)),
+                                                     sorted(set(rb) - set(lb))))
+        ok = False
+    named = 0
+    for c in sorted(set(lb) & set(rb)):
+        d = conn_differences(lb[c], rb[c])
+        named += 1 if lb[c].get("sni") else 0
+        for k, a, b in d:
+            ok = False
+            print("  FAIL %s: connection %s: %s live %s, replayed %s" % (name, c, k, json.dumps(a),
+                                                                     json.dumps(b)))
+    print("  %s: %d per-connection records live, %d replayed, %d with an SNI; %s" %
+          (name, len(live), len(rep), named, "the same (ended and times aside)" if ok else "DIFFER"))
+    if ok and not named:
+        print("  FAIL %s: no connection has an SNI: the Initials did not reach user space" % name)
+        ok = False
+    return ok
+
 
 def main():
     name, replay, pcapng, jsonl, errfile, merged = sys.argv[1:7]
     streams = dict(a.split("=", 1) for a in sys.argv[7:])  # "iface/hook" -> capture file
+    connfile = streams.pop("conn", None)  # the monitor's --conn-file
     ok = True
     ifs, pkts = read_pcapng(pcapng)
     recs = [json.loads(l) for l in open(jsonl)]
@@ -178,7 +260,7 @@ def main():
     order.sort()
     inversions = sum(1 for a, b in zip(order, order[1:]) if b[1] < a[1])
     write_pcap(merged, [(ts, b) for _, ts, b in order])
-    out = subprocess.run([replay, "-f", "jsonl", merged], capture_output=True, text=True)
+    out = subprocess.run([replay, "--stream", "-f", "jsonl", merged], capture_output=True, text=True)
     if out.returncode != 0:
         print("  FAIL %s: replay exited with %d: %s" % (name, out.returncode, out.stderr.strip()))
         return 1
@@ -203,7 +285,7 @@ def main():
         # it changes (not a failure: that order is not the kernel's).
         bytime = sorted(order, key=lambda x: (x[1], x[0]))
         write_pcap(merged + ".bytime", [(ts, b) for _, ts, b in bytime])
-        out2 = subprocess.run([replay, "-f", "jsonl", merged + ".bytime"],
+        out2 = subprocess.run([replay, "--stream", "-f", "jsonl", merged + ".bytime"],
                               capture_output=True, text=True)
         rep2 = [json.loads(l) for l in out2.stdout.splitlines()]
         n2 = sum(1 for (i, _, _), r in zip(bytime, rep2)
@@ -239,6 +321,9 @@ def main():
     if lost or seen != delivered or delivered != len(recs) or "dropped:" in err:
         ok = False
         print("  FAIL %s: lost or dropped packets" % name)
+    # 5. the same per-connection records
+    if connfile and not compare_conns(name, replay, merged, connfile):
+        ok = False
     return 0 if ok else 1
 
 def same_frames(args):
