@@ -125,6 +125,19 @@ damaged_check damaged-jsonl-quiet one /dev/null "$BIN" -q -f jsonl "$DAMAGED"
 damaged_check damaged-table one /dev/null "$BIN" "$DAMAGED"
 damaged_check damaged-stdin any "$DAMAGED" "$BIN" -f jsonl -
 
+# -f conn: the record of every connection read so far (ended "read_error"), then the one error
+run /dev/null "$BIN" -f conn "$DAMAGED"
+why=$(crash)
+if [ -n "$why" ]; then :
+elif [ $rc = 0 ]; then why="exit 0, want an error exit for the cut record"
+elif [ "$(error_lines)" != 1 ]; then why="$(error_lines) 'linkquic-replay:' lines on stderr, want one"
+elif [ "$(grep -c '^{"conn":"[0-9a-f]\{16\}",.*"ended":"read_error"' "$out")" != 1 ]; then
+    why="not one record ended read_error on stdout: $(head -c 300 "$out")"
+elif ! tail -n 1 "$err" | grep -q '^linkquic-replay:.*damaged'; then
+    why="the error line is not the last on stderr"
+fi
+report damaged-conn "$why" "$BIN" -f conn "$DAMAGED"
+
 # ---- standard input that is a good capture ---------------------------------------------------
 run "$GOOD" "$BIN" -f jsonl -
 cp "$out" "$TMP/stdin.out"
@@ -144,6 +157,8 @@ expect_error bad-filter /dev/null "'udp portx 443'" "$BIN" "$GOOD" 'udp portx 44
 expect_error unknown-option /dev/null "--bogus" "$BIN" --bogus "$GOOD"
 expect_error missing-option-argument /dev/null "f" "$BIN" "$GOOD" -f
 expect_error format-xml /dev/null "--format xml" "$BIN" --format xml "$GOOD"
+expect_error conn-update-zero /dev/null "--conn-update '0'" "$BIN" -f conn --conn-update 0 "$GOOD"
+expect_error conn-update-abc /dev/null "--conn-update abc" "$BIN" -f conn --conn-update abc "$GOOD"
 expect_error idle-timeout-zero /dev/null "--idle-timeout '0'" "$BIN" --idle-timeout 0 "$GOOD"
 expect_error idle-timeout-abc /dev/null "--idle-timeout abc" "$BIN" --idle-timeout abc "$GOOD"
 expect_error idle-timeout-huge /dev/null "--idle-timeout 99999999999999999999" "$BIN" --idle-timeout 99999999999999999999 "$GOOD"

@@ -56,6 +56,13 @@ add_test(NAME timing
 set_tests_properties(timing PROPERTIES LABELS unit TIMEOUT 30
   PASS_REGULAR_EXPRESSION "^linkquic-replay: timing: 125 frames, cpu [0-9]+ ns \\([0-9.]+ ns/frame\\), wall [0-9]+ ns \\([0-9.]+ ns/frame\\)\n$")
 
+# The connection table fits its width (COLUMNS, a terminal's, 100), stays aligned, abbreviates
+# versions, and prints START in local time or UTC (-u), with the date when it should.
+add_test(NAME table
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/table.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(table PROPERTIES LABELS "golden;unit" TIMEOUT 120)
+
 # The vocabulary of parser/lq_vocab.h against the README's lists and the garbage classes that
 # pcaps/craft.py and tests/flood.py make.
 add_test(NAME vocab

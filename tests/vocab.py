@@ -86,6 +86,21 @@ def main(argv):
     same("README events", names(reg, "event"), ticked(section(readme, "Events:")))
     same("README maps", names(reg, "map"), table_first_column(section(readme, "| map | key |")))
 
+    # README: the per-connection records (-f conn)
+    same("README per-connection record fields", names(reg, "conn_field"),
+         table_first_column(section(readme, "| name | meaning |")))
+    same("README path fields", names(reg, "conn_path_field"),
+         table_first_column(section(readme, "| path field | meaning |")))
+    values = {"tp", "0x0039", "0xffa5", "null", "true", "false"}
+    same("README transport parameters", names(reg, "conn_tp"),
+         ticked(section(readme, "Transport parameters (`tp`)")) - values)
+    conn_rows = (section(readme, "| name | meaning |") or "").splitlines()
+    row = lambda first: next((l for l in conn_rows if l.startswith(first)), "")
+    same("README ended values", names(reg, "conn_end"),
+         ticked(row("| `ended`").split("|", 2)[-1]) - {"null"})
+    same("README hello statuses", names(reg, "conn_hello"),
+         ticked(row("| `client_hello`").split("|", 2)[-1]))
+
     # the captures and the flood make every garbage class
     garbage = names(reg, "reason", "garbage")
     sys.path[:0] = [os.path.join(TOP, "pcaps"), os.path.join(TOP, "tests")]
