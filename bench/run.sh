@@ -7,7 +7,11 @@
 # pcaps/ngtcp2 into a scratch directory (deleted at the end), and measures on
 # the same file, from the page cache, in one run:
 #   - the floor: a libpcap loop that reads every frame and does nothing;
-#   - linkquic-replay -q (summary only), and with its default table output;
+#   - linkquic-replay -q (summary only), with its default table output, and
+#     with -f conn (per-connection records; metadata from the Initials on, as
+#     by default, and off: --no-meta), on this trace and on one of as many
+#     frames in ten times fewer, longer connections; and lqmeta alone
+#     (bench_meta): what metadata costs a connection;
 #   - tshark -r SLICE -Y quic on the first frames of the same file;
 #   - how time and memory grow from 1 thousand to 1 million concurrent
 #     connections (a fixed window of frames per connection, all alive at once).
@@ -93,7 +97,7 @@ for t in tshark editcap gnuplot; do
 done
 
 # ---- build ------------------------------------------------------------------------
-TARGETS=(linkquic-replay linkquic-gen linkquic-floor linkquic-mapstat linkquic-runstat)
+TARGETS=(linkquic-replay linkquic-gen linkquic-floor linkquic-mapstat linkquic-runstat bench_meta)
 BUILD_LOG=$(mktemp)
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD_LOG" 2>&1 ||
@@ -122,7 +126,8 @@ GEN=$BUILD/bench/linkquic-gen
 FLOOR=$BUILD/bench/linkquic-floor
 MAPSTAT=$BUILD/bench/linkquic-mapstat
 RUNSTAT=$BUILD/bench/linkquic-runstat
-for b in "$REPLAY" "$GEN" "$FLOOR" "$MAPSTAT" "$RUNSTAT"; do [ -x "$b" ] || die "$b was not built"; done
+BENCH_META=$BUILD/meta/bench_meta
+for b in "$REPLAY" "$GEN" "$FLOOR" "$MAPSTAT" "$RUNSTAT" "$BENCH_META"; do [ -x "$b" ] || die "$b was not built"; done
 
 # ---- scratch directory -----------------------------------------------------------------
 largest=$PACKETS
@@ -251,12 +256,15 @@ echo "bench: $MODE run, $NPROC x $CPU, Linux $KERNEL, $MEM_GB GB; traces in $SCR
 
 # ---- main trace ------------------------------------------------------------------------------
 MAIN=$SCRATCH/main.pcap
+LONG=$SCRATCH/long.pcap
 SLICEF=$SCRATCH/slice.pcap
 TINY=$SCRATCH/tiny.pcap
 echo "bench: generating $PACKETS frames, $CONNS connections"
 t0=$(date +%s%N)
 gen "$MAIN" -n "$PACKETS" -c "$CONNS" "${SIZE_OPT[@]}"
 GEN_S=$(calc "($(date +%s%N) - $t0) / 1e9")
+LONG_CONNS=$((CONNS / 10 > 0 ? CONNS / 10 : 1))
+gen "$LONG" -n "$PACKETS" -c "$LONG_CONNS" "${SIZE_OPT[@]}"
 MAIN_BYTES=$(stat -c %s "$MAIN")
 [ "$SLICE" -gt "$PACKETS" ] && SLICE=$PACKETS
 editcap -r "$MAIN" "$SLICEF" "1-$SLICE" >/dev/null 2>&1 || die "editcap could not cut the slice"
@@ -273,7 +281,16 @@ for ((r = 1; r <= RUNS; r++)); do
 	timed tshark -n -r "$SLICEF" -Y quic -T fields -e frame.number; best tshark
 	timed tshark -n -r "$TINY" -Y quic -T fields -e frame.number; best tshark_tiny
 	timed "$REPLAY" -q "${MOPTS[@]}" "$SLICEF"; best slice
+	timed "$REPLAY" -f conn "${MOPTS[@]}" "$MAIN"; best conn
+	timed "$REPLAY" -f conn --no-meta "${MOPTS[@]}" "$MAIN"; best conn_nometa
+	timed "$REPLAY" -f conn "${MOPTS[@]}" "$LONG"; best long_conn
+	timed "$REPLAY" -f conn --no-meta "${MOPTS[@]}" "$LONG"; best long_nometa
+	timed "$FLOOR" "$LONG"; best long_floor
 done
+# lqmeta alone: a 241-byte ClientHello in one Initial, the ServerHello, the
+# client's next datagram (bench_meta's first line), best of its rounds
+META_NS=$("$BENCH_META" 2000 5 | awk '/1 Initial/ { print $(NF - 1); exit }')
+[ -n "$META_NS" ] || die "bench_meta printed no figure"
 "$MAPSTAT" "${MOPTS[@]}" "$MAIN" >"$TMP/main.stat" || die "linkquic-mapstat failed"
 
 # per frame: T=wall or cpu, whole runs (start-up included: milliseconds in seconds)
@@ -286,6 +303,15 @@ for T in CPUT WALL; do
 	F[floor]=$(per $T floor "$PACKETS")
 	F[quiet]=$(per $T quiet "$PACKETS")
 	F[table]=$(per $T table "$PACKETS")
+	F[conn]=$(per $T conn "$PACKETS")
+	F[conn_nometa]=$(per $T conn_nometa "$PACKETS")
+	F[r_conn]=$(calc "${F[conn]} / ${F[floor]}")
+	F[r_conn_nometa]=$(calc "${F[conn_nometa]} / ${F[floor]}")
+	F[long_conn]=$(per $T long_conn "$PACKETS")
+	F[long_floor]=$(per $T long_floor "$PACKETS")
+	F[r_long_conn]=$(calc "${F[long_conn]} / ${F[long_floor]}")
+	F[long_nometa]=$(per $T long_nometa "$PACKETS")
+	F[r_long_nometa]=$(calc "${F[long_nometa]} / ${F[long_floor]}")
 	F[tshark]=$(per_net $T tshark tshark_tiny "$SLICE")
 	F[slice]=$(per_net $T slice tiny "$SLICE")
 	F[r_floor]=$(calc "${F[quiet]} / ${F[floor]}")
@@ -297,6 +323,11 @@ for T in CPUT WALL; do
 	unset -n F
 done
 MAIN_CONNS=$(awk '$1 == "conns" { print $2 }' "$TMP/main.stat")
+# what a connection costs: its record (no metadata) over the summary only, and
+# its metadata over its record; per connection of the trace, CPU time
+REC_US=$(calc "(${CPUT[conn_nometa]} - ${CPUT[quiet]}) / $CONNS / 1000")
+META_US=$(calc "(${CPUT[conn]} - ${CPUT[conn_nometa]}) / $CONNS / 1000")
+LONG_META_US=$(calc "(${CPUT[long_conn]} - ${CPUT[long_nometa]}) / $LONG_CONNS / 1000")
 read -r MAIN_KV MAIN_EMU <<<"$(state_per_conn "$TMP/main.stat" "$MAIN_CONNS")"
 MAIN_RSSPC=$(calc "int((${PEAK[quiet]} - ${PEAK[tiny]}) * 1024 / $MAIN_CONNS)")
 SUMMARY=$(sed -n '/ frames: /,$p' "$TMP/main.stat")
@@ -412,6 +443,17 @@ report() { # text or md
 	row "  peak memory" "$(calc "int(${PEAK[quiet]} / 1024)") MB" "" "" ""
 	row "linkquic-replay (table output)" "$(nsf "${F_CPUT[table]}")" "$(nsf "${F_WALL[table]}")" "" ""
 	row "  time / floor" "$(x "${F_CPUT[r_table]}")" "$(x "${F_WALL[r_table]}")" "" "(info)"
+	row "linkquic-replay -f conn (metadata on)" "$(nsf "${F_CPUT[conn]}")" "$(nsf "${F_WALL[conn]}")" "" ""
+	row "  time / floor, metadata on" "$(x "${F_CPUT[r_conn]}")" "$(x "${F_WALL[r_conn]}")" "<= 1.5x" "$(pass_le "${F_CPUT[r_conn]}" 1.5)"
+	row "linkquic-replay -f conn --no-meta" "$(nsf "${F_CPUT[conn_nometa]}")" "$(nsf "${F_WALL[conn_nometa]}")" "" ""
+	row "  time / floor, metadata off" "$(x "${F_CPUT[r_conn_nometa]}")" "$(x "${F_WALL[r_conn_nometa]}")" "" "(info)"
+	row "  a record, per connection" "$(fmt '%.2f us' "$REC_US")" "" "" "(info)"
+	row "  metadata, per connection" "$(fmt '%.2f us' "$META_US")" "" "" "(info)"
+	row "  lqmeta alone (bench_meta)" "$(fmt '%.2f us' "$(calc "$META_NS / 1000")")" "" "" "(info)"
+	row "-f conn, $(kfmt "$LONG_CONNS") conns of $((PACKETS / LONG_CONNS)) frames" "$(nsf "${F_CPUT[long_conn]}")" "$(nsf "${F_WALL[long_conn]}")" "" ""
+	row "  time / floor, metadata on" "$(x "${F_CPUT[r_long_conn]}")" "$(x "${F_WALL[r_long_conn]}")" "<= 1.5x" "$(pass_le "${F_CPUT[r_long_conn]}" 1.5)"
+	row "  time / floor, metadata off" "$(x "${F_CPUT[r_long_nometa]}")" "$(x "${F_WALL[r_long_nometa]}")" "" "(info)"
+	row "  metadata, per connection" "$(fmt '%.2f us' "$LONG_META_US")" "" "" "(info)"
 	row "tshark -Y quic, first $(kfmt "$SLICE") frames" "$(nsf "${F_CPUT[tshark]}")" "$(nsf "${F_WALL[tshark]}")" "" ""
 	row "linkquic-replay -q, same frames" "$(nsf "${F_CPUT[slice]}")" "$(nsf "${F_WALL[slice]}")" "" ""
 	row "  tshark time / linkquic-replay time" "$(fmt '%.1fx' "${F_CPUT[r_tshark]}")" "$(fmt '%.1fx' "${F_WALL[r_tshark]}")" ">= 30x" "$(pass_ge "${F_CPUT[r_tshark]}" 30)"
