@@ -196,7 +196,7 @@ static uint32_t probe(const struct lq_connrec *cr, uint64_t conn)
 {
 	uint32_t s = slot_of(conn, cr->nslots);
 
-	while (cr->slots[s] && cr->slots[s]->conn != conn)
+	while (cr->slots[s].c && cr->slots[s].conn != conn)
 		s = (s + 1) & (cr->nslots - 1);
 	return s;
 }
@@ -204,14 +204,14 @@ static uint32_t probe(const struct lq_connrec *cr, uint64_t conn)
 static int grow(struct lq_connrec *cr)
 {
 	uint32_t ns = cr->nslots ? 2 * cr->nslots : 1024, i, s;
-	struct cr_conn **slots = calloc(ns, sizeof(*slots));
+	struct cr_slot *slots = calloc(ns, sizeof(*slots));
 
 	if (!slots)
 		return -1;
 	for (i = 0; i < cr->nslots; i++) {
-		if (!cr->slots[i])
+		if (!cr->slots[i].c)
 			continue;
-		for (s = slot_of(cr->slots[i]->conn, ns); slots[s]; s = (s + 1) & (ns - 1))
+		for (s = slot_of(cr->slots[i].conn, ns); slots[s].c; s = (s + 1) & (ns - 1))
 			;
 		slots[s] = cr->slots[i];
 	}
@@ -226,14 +226,14 @@ static void unlink_conn(struct lq_connrec *cr, uint64_t conn)
 {
 	uint32_t s = probe(cr, conn), j, home;
 
-	if (!cr->slots[s])
+	if (!cr->slots[s].c)
 		return;
-	cr->slots[s] = NULL;
-	for (j = (s + 1) & (cr->nslots - 1); cr->slots[j]; j = (j + 1) & (cr->nslots - 1)) {
-		home = slot_of(cr->slots[j]->conn, cr->nslots);
+	cr->slots[s].c = NULL;
+	for (j = (s + 1) & (cr->nslots - 1); cr->slots[j].c; j = (j + 1) & (cr->nslots - 1)) {
+		home = slot_of(cr->slots[j].conn, cr->nslots);
 		if ((j > s && (home <= s || home > j)) || (j < s && home <= s && home > j)) {
 			cr->slots[s] = cr->slots[j];
-			cr->slots[j] = NULL;
+			cr->slots[j].c = NULL;
 			s = j;
 		}
 	}
@@ -247,7 +247,8 @@ static void free_conn(struct cr_conn *c)
 		free(c->meta);
 	}
 	free(c->sum);
-	free(c->paths);
+	if (c->paths != &c->path0)
+		free(c->paths);
 	free(c);
 }
 
@@ -324,8 +325,8 @@ static struct cr_conn **all_conns(const struct lq_connrec *cr, uint32_t *n)
 	if (!v)
 		return NULL;
 	for (i = 0; i < cr->nslots; i++)
-		if (cr->slots[i])
-			v[k++] = cr->slots[i];
+		if (cr->slots[i].c)
+			v[k++] = cr->slots[i].c;
 	*n = k;
 	return v;
 }
@@ -352,8 +353,8 @@ static struct cr_conn *find_or_add(struct lq_connrec *cr, uint64_t conn)
 
 	if (cr->nslots) {
 		s = probe(cr, conn);
-		if (cr->slots[s])
-			return cr->slots[s];
+		if (cr->slots[s].c)
+			return cr->slots[s].c;
 	}
 	if (cr->o.max_conns && cr->n >= cr->o.max_conns)
 		evict(cr);
@@ -365,7 +366,11 @@ static struct cr_conn *find_or_add(struct lq_connrec *cr, uint64_t conn)
 	c->conn = conn;
 	c->first = UINT64_MAX;
 	c->state = cr->o.meta ? CR_M_WAIT : CR_M_DONE;
-	cr->slots[probe(cr, conn)] = c;
+	c->paths = &c->path0;
+	c->cap = 1;
+	s = probe(cr, conn);
+	cr->slots[s].conn = conn;
+	cr->slots[s].c = c;
 	cr->n++;
 	return c;
 }
@@ -382,14 +387,17 @@ static struct cr_path *find_path(struct lq_connrec *cr, struct cr_conn *c,
 			return &c->paths[i];
 	if (c->npaths >= max)
 		return NULL;
-	if (c->npaths == c->cap) {
-		uint32_t cap = c->cap ? 2 * c->cap : 2;
-		struct cr_path *np = realloc(c->paths, cap * sizeof(*np));
+	if (c->npaths == c->cap) { /* more than path0: an array */
+		uint32_t cap = 2 * c->cap;
+		struct cr_path *np = realloc(c->paths == &c->path0 ? NULL : c->paths,
+					     cap * sizeof(*np));
 
 		if (!np) {
 			cr->oom = 1;
 			return NULL;
 		}
+		if (c->paths == &c->path0)
+			np[0] = c->path0;
 		c->paths = np;
 		c->cap = cap;
 	}
@@ -612,8 +620,8 @@ void lq_connrec_free(struct lq_connrec *cr)
 	if (!cr)
 		return;
 	for (i = 0; i < cr->nslots; i++)
-		if (cr->slots[i])
-			free_conn(cr->slots[i]);
+		if (cr->slots[i].c)
+			free_conn(cr->slots[i].c);
 	free(cr->slots);
 	free(cr->buf);
 	lq_undec_free(cr->undec);

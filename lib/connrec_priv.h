@@ -69,26 +69,35 @@ enum cr_meta_state {
 #define CR_HAVE_SSCID_HS 0x08 /* from its Handshake, no Initial of it seen */
 #define CR_HAVE_RSCID 0x10
 
+/* What every frame touches comes first, with the first path inline: with
+ * many connections each of these is a cache miss. */
 struct cr_conn {
 	uint64_t conn;
 	uint64_t first, last, last_update;
 	uint64_t pkts[2], bytes[2];
-	uint32_t version; /* the one it settled on */
-	uint32_t versions[CR_VERSIONS];
-	uint8_t nversions;
-	uint8_t have, vn, retry, state;
-	uint16_t events;
-	uint32_t cid_changes;
+	struct cr_path *paths; /* path0, or an array once there are more */
 	uint32_t npaths, cap, paths_left_out;
-	struct cr_path *paths;
+	uint32_t version; /* the one it settled on */
+	uint16_t events;
+	uint8_t have, vn, retry, state, nversions;
+	uint32_t cid_changes;
+	struct cr_path path0;
+	uint32_t versions[CR_VERSIONS];
 	struct lq_cid odcid, cscid, sscid, rscid;
 	struct lq_meta *meta;
 	struct cr_meta *sum;
 };
 
+/* A slot of the table: the label beside the connection, so a probe that
+ * misses reads no connection. */
+struct cr_slot {
+	uint64_t conn;
+	struct cr_conn *c; /* NULL: empty */
+};
+
 struct lq_connrec {
 	struct lq_connrec_opts o;
-	struct cr_conn **slots; /* open addressing by label, linear probing */
+	struct cr_slot *slots; /* open addressing by label, linear probing */
 	uint32_t nslots, n;
 	uint64_t next_scan, now;
 	uint64_t written;
