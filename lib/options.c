@@ -73,8 +73,15 @@ int lq_opt_reasons(const char *tool, const char *opt, const char *s, uint32_t *m
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int r = lq_word_find(LQ_LIST_REASON, tok);
 
-		if (r < 0 || !((1U << r) & LQ_GUARD_DROP_ALL)) {
+		if (r < 0 || !((1U << r) & LQ_REASONS_GARBAGE)) {
 			fprintf(stderr, "%s: %s: '%s' is no garbage class (see --help)\n", tool, opt, tok);
+			return -1;
+		}
+		if (!((1U << r) & LQ_GUARD_DROP_ALL)) {
+			fprintf(stderr,
+				"%s: %s: '%s' is never dropped: a real connection's packets can look so "
+				"(see the README's guard section)\n",
+				tool, opt, tok);
 			return -1;
 		}
 		*mask |= 1U << r;
@@ -231,7 +238,7 @@ void lq_opt_help_guard(FILE *f, int col, const char *guard_what)
 	fputs("Guard (a monitor drops nothing unless asked to):\n", f);
 	lq_opt_help_line(f, col, "    --guard", guard_what);
 	snprintf(desc, sizeof(desc), "garbage classes to drop: all (default), none, or any of %s",
-		 lq_reason_names_with(LQ_RP_GARBAGE, names, sizeof(names)));
+		 lq_reason_names_with(LQ_RP_DROP, names, sizeof(names)));
 	lq_opt_help_line(f, col, "    --guard-drop=LIST", desc);
 	lq_opt_help_line(f, col, "    --guard-rate=R[:B]",
 			 "long-header packets per second per source (IPv6: per /64), burst B "

@@ -56,6 +56,7 @@ static const char *props_text(enum lq_list_id list, unsigned props, char *buf, s
 		{ LQ_LIST_VERDICT, LQ_VP_UDP, "udp" },	   { LQ_LIST_VERDICT, LQ_VP_QUIC, "quic" },
 		{ LQ_LIST_VERDICT, LQ_VP_NOTABLE, "notable" }, { LQ_LIST_VERDICT, LQ_VP_REASON, "reason" },
 		{ LQ_LIST_REASON, LQ_RP_GARBAGE, "garbage" }, { LQ_LIST_REASON, LQ_RP_LIMIT, "limit" },
+		{ LQ_LIST_REASON, LQ_RP_DROP, "drop" },
 	};
 	size_t i, used = 0;
 

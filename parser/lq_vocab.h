@@ -42,29 +42,33 @@
 /* ---- reasons: why a frame is garbage or limited --------------------------- */
 
 /* reason properties */
-#define LQ_RP_GARBAGE 0x01 /* a garbage class: --guard-drop can drop it */
+#define LQ_RP_GARBAGE 0x01 /* a garbage class */
 #define LQ_RP_LIMIT 0x02   /* a guard rate limit (verdict limited) */
+/* A garbage class the guard may drop: a server discards such a packet
+ * whatever its state, and telling the class needs no state an attacker
+ * could forge or a real connection could lack (README, "The guard"). */
+#define LQ_RP_DROP 0x04
 
 #define LQ_REASON_LIST(X)                                                                           \
 	X(NONE, "", "no reason", 0)                                                                  \
 	X(INITIAL_TOO_SMALL, "initial_too_small",                                                    \
-	  "client Initial in a datagram under 1200 bytes (RFC 9000 §14.1)", LQ_RP_GARBAGE)            \
+	  "client Initial in a datagram under 1200 bytes (RFC 9000 §14.1)", LQ_RP_GARBAGE | LQ_RP_DROP)            \
 	X(UNKNOWN_VERSION, "unknown_version", "a long header of a version not accepted",            \
-	  LQ_RP_GARBAGE)                                                                             \
+	  LQ_RP_GARBAGE | LQ_RP_DROP)                                                                             \
 	X(CID_TOO_LONG, "cid_too_long", "CID over 20 bytes where the version caps it (§17.2)",       \
-	  LQ_RP_GARBAGE)                                                                             \
+	  LQ_RP_GARBAGE | LQ_RP_DROP)                                                                             \
 	X(LENGTH_OVERRUN, "length_overrun", "a Length, or a CID, runs past the datagram",            \
-	  LQ_RP_GARBAGE)                                                                             \
+	  LQ_RP_GARBAGE | LQ_RP_DROP)                                                                             \
 	X(BAD_TYPE, "bad_type",                                                                      \
 	  "a type that cannot come from that side (Retry or VN sent to a server, 0-RTT from a "     \
 	  "server)",                                                                                 \
-	  LQ_RP_GARBAGE)                                                                             \
+	  LQ_RP_GARBAGE | LQ_RP_DROP)                                                                             \
 	X(FIXED_BIT, "fixed_bit",                                                                    \
 	  "fixed bit cleared with no connection that agreed to greasing (§17.2, RFC 9287)",          \
 	  LQ_RP_GARBAGE)                                                                             \
 	X(UNKNOWN_DCID, "unknown_dcid",                                                              \
 	  "a short header to a known server whose DCID matches no connection", LQ_RP_GARBAGE)        \
-	X(EMPTY, "empty", "no UDP payload", LQ_RP_GARBAGE)                                           \
+	X(EMPTY, "empty", "no UDP payload", LQ_RP_GARBAGE | LQ_RP_DROP)                                           \
 	X(RATE_LIMIT, "rate_limit", "guard: the source's long-header rate exceeded", LQ_RP_LIMIT)   \
 	X(CONN_RATE, "conn_rate", "guard: the source's new-connection rate exceeded", LQ_RP_LIMIT)
 
@@ -166,6 +170,12 @@
 #ifndef LQ_DEF_UNDECIDED
 #define LQ_DEF_UNDECIDED 16384
 #endif
+#ifndef LQ_DEF_TENTATIVE
+#define LQ_DEF_TENTATIVE 65536
+#endif
+#ifndef LQ_DEF_TENT_CIDS
+#define LQ_DEF_TENT_CIDS 131072
+#endif
 
 #define LQ_MAP_LIST(X)                                                                              \
 	X(paths, connections_map, struct lq_path_key, struct lq_path_val, LQ_DEF_PATHS,           \
@@ -185,7 +195,11 @@
 	X(undecided, lq_undecided, struct lq_path_key, struct lq_undecided_val, LQ_DEF_UNDECIDED,   \
 	  "max-undecided", "new paths whose connection is being decided: the evidence")            \
 	X(rivals, lq_rivals, lq_u64, struct lq_path_key, LQ_DEF_PENDING, "max-rivals",              \
-	  "pending flows' pseudo-labels: the 4-tuple each stands for")
+	  "pending flows' pseudo-labels: the 4-tuple each stands for")                             \
+	X(tentative, lq_tentative, struct lq_path_key, struct lq_path_val, LQ_DEF_TENTATIVE,         \
+	  "max-tentative", "paths of handshakes not yet completed, and of undecided new paths")    \
+	X(tent_cids, lq_tent_cids, struct lq_cid, struct lq_cid_val, LQ_DEF_TENT_CIDS,               \
+	  "max-tent-cids", "connection IDs of handshakes not yet completed")
 
 /* ---- the enums --------------------------------------------------------------- */
 
@@ -226,13 +240,15 @@ enum lq_map_id { LQ_MAP_LIST(LQ__ENUM_MAP) LQ_MAPID__COUNT };
 #define LQ__V_WITH_NOTABLE(id, name, desc, props) | ((props) & LQ_VP_NOTABLE ? 1U << LQ_V_##id : 0U)
 #define LQ__R_WITH_GARBAGE(id, name, desc, props) | ((props) & LQ_RP_GARBAGE ? 1U << LQ_R_##id : 0U)
 #define LQ__R_WITH_LIMIT(id, name, desc, props) | ((props) & LQ_RP_LIMIT ? 1U << LQ_R_##id : 0U)
+#define LQ__R_WITH_DROP(id, name, desc, props) | ((props) & LQ_RP_DROP ? 1U << LQ_R_##id : 0U)
 
 /* verdicts whose frames had a UDP header, are QUIC-shaped, are notable */
 #define LQ_VERDICTS_UDP (0U LQ_VERDICT_LIST(LQ__V_WITH_UDP))
 #define LQ_VERDICTS_QUIC (0U LQ_VERDICT_LIST(LQ__V_WITH_QUIC))
 #define LQ_VERDICTS_NOTABLE (0U LQ_VERDICT_LIST(LQ__V_WITH_NOTABLE))
-/* Garbage classes: what --guard-drop may name, and drops unless told otherwise. */
-#define LQ_GUARD_DROP_ALL (0U LQ_REASON_LIST(LQ__R_WITH_GARBAGE))
+/* Garbage classes; those --guard-drop may name, and drops unless told otherwise. */
+#define LQ_REASONS_GARBAGE (0U LQ_REASON_LIST(LQ__R_WITH_GARBAGE))
+#define LQ_GUARD_DROP_ALL (0U LQ_REASON_LIST(LQ__R_WITH_DROP))
 #define LQ_REASONS_LIMIT (0U LQ_REASON_LIST(LQ__R_WITH_LIMIT))
 
 /* Every bitmap holds what it is meant to hold. */

@@ -284,7 +284,8 @@ tc -n "$LQ_NS_A" -s qdisc show dev "$IF_A" >"$WORK/attacker-qdisc.txt"
 
 
 log "checks:"
-python3 "$TOP/tests/e2e_guard_check.py" "$WORK" $GUARD_RATE $GUARD_CONN_RATE "$LQ_IF_RC" "$IF_RA" "$LQ_C4,$LQ_C6"
+LQ_DROP_CLASSES=$("$LIVE" --vocabulary | awk '$1 == "reason" && $3 ~ /(^|,)drop(,|$)/ { print $2 }' | paste -sd, -) \
+	python3 "$TOP/tests/e2e_guard_check.py" "$WORK" $GUARD_RATE $GUARD_CONN_RATE "$LQ_IF_RC" "$IF_RA" "$LQ_C4,$LQ_C6"
 rc=$?
 if [ $rc = 0 ]; then
 	log "PASS in $((SECONDS - T0))s"
