@@ -500,8 +500,9 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 	if (maps)
 		fprintf(f, "%" PRIu64 " connections, %u paths, %u connection IDs, %u servers, "
 			   "%u pending flows\n",
-			nconns >= 0 ? (uint64_t)nconns : count_conns(maps), maps->paths.count,
-			maps->cids.count, maps->servers.count, maps->pending.count);
+			nconns >= 0 ? (uint64_t)nconns : count_conns(maps),
+			maps->paths.count + maps->tentative.count, maps->cids.count + maps->tent_cids.count,
+			maps->servers.count, maps->pending.count);
 	first = 1;
 	for (i = 1; i < LQ_E__COUNT; i++) {
 		if (!s->events[i])
@@ -538,10 +539,13 @@ void lq_print_summary(FILE *f, const struct lq_stats *s, const struct lq_maps *m
 		}
 		fputs(first ? "\n" : ")\n", f);
 	}
-	if (maps && (maps->paths.evictions || maps->cids.evictions || maps->pending.evictions))
+	if (maps && (maps->paths.evictions || maps->cids.evictions || maps->pending.evictions ||
+		     maps->tentative.evictions || maps->tent_cids.evictions))
 		fprintf(f, "evicted: %" PRIu64 " paths, %" PRIu64 " connection IDs, %" PRIu64
-			   " pending flows (maps full)\n",
-			maps->paths.evictions, maps->cids.evictions, maps->pending.evictions);
+			   " pending flows; of handshakes: %" PRIu64 " paths, %" PRIu64
+			   " connection IDs (maps full)\n",
+			maps->paths.evictions, maps->cids.evictions, maps->pending.evictions,
+			maps->tentative.evictions, maps->tent_cids.evictions);
 }
 
 /* ---- connection table -------------------------------------------------------- */
@@ -577,20 +581,30 @@ static int cmp_conn(const void *x, const void *y)
 	return a->conn < b->conn ? -1 : a->conn > b->conn;
 }
 
+/* The paths of connections, completed (paths) or not (tentative); an
+ * undecided path is no connection's yet. */
 static struct pathref *collect_paths(const struct lq_maps *maps, size_t *n)
 {
-	struct pathref *v = calloc(maps->paths.count ? maps->paths.count : 1, sizeof(*v));
-	uint32_t pos = 0;
+	size_t max = (size_t)maps->paths.count + maps->tentative.count;
+	struct pathref *v = calloc(max ? max : 1, sizeof(*v));
+	const struct emu_map *m[2] = { &maps->paths, &maps->tentative };
 	const void *k;
 	void *val;
 	size_t i = 0;
+	int j;
 
 	if (!v)
 		return NULL;
-	while (emu_map_next(&maps->paths, &pos, &k, &val) >= 0 && i < maps->paths.count) {
-		v[i].key = k;
-		v[i].val = val;
-		i++;
+	for (j = 0; j < 2; j++) {
+		uint32_t pos = 0;
+
+		while (emu_map_next(m[j], &pos, &k, &val) >= 0 && i < max) {
+			if (((const struct lq_path_val *)val)->state == LQ_PS_UNDECIDED)
+				continue;
+			v[i].key = k;
+			v[i].val = val;
+			i++;
+		}
 	}
 	qsort(v, i, sizeof(*v), cmp_path_by_conn);
 	*n = i;
@@ -762,14 +776,14 @@ static const char *secs(uint64_t ns, char *buf, size_t n)
 	return buf;
 }
 
-void lq_print_maps(FILE *f, const struct lq_maps *maps)
+static void print_paths(FILE *f, const struct emu_map *m)
 {
 	struct kv *v;
 	size_t n = 0, i;
-	char a[64], b[64], c0[2 * LQ_CID_MAX + 1], c1[2 * LQ_CID_MAX + 1], an[160], t0[32], t1[32];
+	char a[64], b[64], c0[2 * LQ_CID_MAX + 1], c1[2 * LQ_CID_MAX + 1], t0[32], t1[32];
 
-	v = sorted_entries(&maps->paths, &n);
-	fprintf(f, "%s: %zu entries (max %u)\n", maps->paths.name, n, maps->paths.max_entries);
+	v = sorted_entries(m, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", m->name, n, m->max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_path_key *k = v[i].key;
 		const struct lq_path_val *p = v[i].val;
@@ -787,9 +801,16 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 			p->events);
 	}
 	free(v);
+}
 
-	v = sorted_entries(&maps->cids, &n);
-	fprintf(f, "%s: %zu entries (max %u)\n", maps->cids.name, n, maps->cids.max_entries);
+static void print_cids(FILE *f, const struct emu_map *m)
+{
+	struct kv *v;
+	size_t n = 0, i;
+	char c0[2 * LQ_CID_MAX + 1];
+
+	v = sorted_entries(m, &n);
+	fprintf(f, "%s: %zu entries (max %u)\n", m->name, n, m->max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_cid_val *cv = v[i].val;
 
@@ -798,6 +819,18 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 			lq_dir_name(cv->dir) ? lq_dir_name(cv->dir) : "?", cv->peer_cid_len);
 	}
 	free(v);
+}
+
+void lq_print_maps(FILE *f, const struct lq_maps *maps)
+{
+	struct kv *v;
+	size_t n = 0, i;
+	char a[64], b[64], c0[2 * LQ_CID_MAX + 1], c1[2 * LQ_CID_MAX + 1], an[160], t0[32], t1[32];
+
+	print_paths(f, &maps->paths);
+	print_cids(f, &maps->cids);
+	print_paths(f, &maps->tentative);
+	print_cids(f, &maps->tent_cids);
 
 	v = sorted_entries(&maps->servers, &n);
 	fprintf(f, "%s: %zu entries (max %u)\n", maps->servers.name, n, maps->servers.max_entries);
@@ -846,9 +879,10 @@ void lq_print_maps(FILE *f, const struct lq_maps *maps)
 		const struct lq_guard_key *k = v[i].key;
 		const struct lq_guard_val *g = v[i].val;
 
-		fprintf(f, "  %s%s long_headers_tat=%s new_conns_tat=%s\n",
+		fprintf(f, "  %s%s long_headers_tat=%s new_conns_tat=%s verified=%s\n",
 			lq_fmt_ip(&k->src, a, sizeof(a)), lq_ip_is_v4(&k->src) ? "" : "/64",
-			secs(g->lh_tat, t0, sizeof(t0)), secs(g->conn_tat, t1, sizeof(t1)));
+			secs(g->lh_tat, t0, sizeof(t0)), secs(g->conn_tat, t1, sizeof(t1)),
+			g->verified ? "yes" : "no");
 	}
 	free(v);
 

@@ -167,6 +167,8 @@ LQ_INLINE void lq_cand_look(lq_u64 c, struct lq_judged *j, const struct lq_endpo
 			return;
 		k = &cv->path;
 		pv = (const struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), k);
+		if (!pv || pv->conn != c) /* a connection seen one way: tentative */
+			pv = (const struct lq_path_val *)lq_map_lookup(LQ_MAP(tentative), k);
 		if (!pv || pv->conn != c)
 			return;
 		j->last_seen = pv->last_seen;

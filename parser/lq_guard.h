@@ -54,6 +54,11 @@ LQ_SUBPROG int lq_guard_charge(const struct lq_st *st, int conn)
 		k->src.w[3] = 0;
 	}
 	v = (struct lq_guard_val *)lq_map_lookup(LQ_MAP(guard), k);
+	/* a source whose client completed a handshake lately: what claims its
+	 * address is let through (a spoofer spends no budget of the real one;
+	 * the server's Retry is the answer to spoofing) */
+	if (v && v->verified && lq_tick_live(st, v->verified_tick))
+		return 1;
 	if (v)
 		return lq_gcra(conn ? &v->conn_tat : &v->lh_tat, st->now, interval, tolerance);
 	v = &st->w->guard_val;
@@ -61,6 +66,33 @@ LQ_SUBPROG int lq_guard_charge(const struct lq_st *st, int conn)
 	ok = lq_gcra(conn ? &v->conn_tat : &v->lh_tat, st->now, interval, tolerance);
 	lq_map_update(LQ_MAP(guard), k, v, LQ_ANY);
 	return ok;
+}
+
+/* A client at source ip completed a handshake (lq_promote): under the
+ * guard, its address is verified for the idle timeout. */
+LQ_SUBPROG void lq_guard_verify(const struct lq_st *st, const struct lq_ip *ip)
+{
+	struct lq_guard_key *k = &st->w->guard_key;
+	struct lq_guard_val *v;
+
+	if (!(st->cfg->flags & LQ_CF_GUARD))
+		return;
+	k->src = *ip;
+	if (!lq_ip_is_v4(&k->src)) {
+		k->src.w[2] = 0;
+		k->src.w[3] = 0;
+	}
+	v = (struct lq_guard_val *)lq_map_lookup(LQ_MAP(guard), k);
+	if (v) {
+		v->verified_tick = st->tick;
+		v->verified = 1;
+		return;
+	}
+	v = &st->w->guard_val;
+	lq_zero(v, sizeof(*v));
+	v->verified_tick = st->tick;
+	v->verified = 1;
+	lq_map_update(LQ_MAP(guard), k, v, LQ_ANY);
 }
 
 LQ_INLINE void lq_limited(const struct lq_st *st, lq_u8 reason)

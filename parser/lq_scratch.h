@@ -51,7 +51,9 @@ struct lq_work {
 	lq_u64 loop64;
 	lq_u8 origin;		     /* lq_anchor_pick: which anchor named the connection */
 	lq_u8 server_ok;	     /* lq_on_short_new: the server end is a confirmed server */
-	lq_u8 pad[6];
+	lq_u8 tent;		     /* the packet's path is tentative (lq_tentative): its IDs
+				      * go to lq_tent_cids (lq_learn_cid) */
+	lq_u8 pad[5];
 };
 
 /* Everything one packet needs besides the maps. */

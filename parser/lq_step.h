@@ -72,14 +72,32 @@ LQ_SUBPROG void lq_learn_cid(const struct lq_st *st, const struct lq_cid *cid, l
 	v->conn = conn;
 	v->dir = dir;
 	v->peer_cid_len = peer_len;
-	lq_map_update(LQ_MAP(cids), cid, v, LQ_ANY);
+	/* a handshake not yet completed keeps its IDs apart: a flood of those
+	 * (spoofed Initials the server answers) cannot evict a connection's */
+	if (st->w->tent)
+		lq_map_update(LQ_MAP(tent_cids), cid, v, LQ_ANY);
+	else
+		lq_map_update(LQ_MAP(cids), cid, v, LQ_ANY);
+}
+
+/* The connection an ID names: a completed connection's first, else a
+ * handshake's (lq_tent_cids). */
+LQ_INLINE struct lq_cid_val *lq_cid_find(const struct lq_cid *cid)
+{
+	struct lq_cid_val *v = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(cids), cid);
+
+	if (!v)
+		v = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(tent_cids), cid);
+	return v;
 }
 
 /* The short header's DCID, if it is len bytes long (read from pkt->sh). */
-LQ_INLINE int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
+LQ_GLOBAL int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
 {
 	int i;
 
+	if (!pkt || !cid)
+		return -1;
 	lq_zero(cid, sizeof(*cid));
 	if (len > LQ_CID_MAX)
 		return -1;

@@ -69,25 +69,28 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 		v->conn = lq_conn_label(&pkt->scid, client, server);
 		v->dcid[LQ_S2C] = pkt->dcid;
 		v->dcid[LQ_C2S] = pkt->scid;
-		if (pkt->type != LQ_PT_VN && pkt->type != LQ_PT_RETRY)
+		if (pkt->type != LQ_PT_VN && pkt->type != LQ_PT_RETRY) {
 			scl = pkt->scid.len; /* a server Initial/Handshake: its own ID */
+			v->flags |= LQ_PF_SERVER_ID;
+		}
 	}
 	ccl = v->dcid[LQ_S2C].len;
 	lq_count(st, v, dir);
 	lq_event(st, v, event);
-	/* a pending entry of this 4-tuple, if any, is never read again once the
-	 * path is known: no delete (a lookup's cost) for it */
-	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
-	/* A client's first Initial registers nothing else: the server's answer
-	 * (lq_learn_scid) learns both IDs and touches the anchors, and an
-	 * Initial nobody answers (a scan) then leaves no trace there. */
-	if (!client_is_src) {
+	/* A handshake's path is tentative until its client completes it
+	 * (lq_promote): a flood of Initials, spoofed or not, answered or not,
+	 * then evicts no completed connection's path, ID or anchor. A pending
+	 * entry of this 4-tuple, if any, is never read again once the path is
+	 * known: no delete (a lookup's cost) for it. */
+	st->w->tent = 1;
+	lq_map_update(LQ_MAP(tentative), &st->w->key, v, LQ_ANY);
+	if (!client_is_src) { /* the server's first packet seen: its IDs */
 		lq_learn_cid(st, &v->dcid[LQ_S2C], v->conn, LQ_S2C, scl);
 		if (scl != LQ_NO_LEN)
 			lq_learn_cid(st, &v->dcid[LQ_C2S], v->conn, LQ_C2S, ccl);
-		lq_anchors_touch(st, v->conn, &client->ip, server, lq_lens(scl, ccl));
-		lq_conn_note(st, v->conn, 0, lq_lens(scl, ccl), LQ_CONNF_ANSWERED);
 	}
+	(void)client;
+	(void)server;
 
 	st->res->conn = v->conn;
 	st->res->dir = dir;
@@ -109,12 +112,14 @@ LQ_SUBPROG void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
 	if ((lq_u32)(st->tick - pv->anchor_tick) < every)
 		return;
 	pv->anchor_tick = st->tick;
+	if (!st->w->tent) { /* a completed connection's */
 	if (pv->pkts[LQ_S2C])
 		lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
 	else /* no answer in view: the client's anchors, the server unconfirmed */
 		lq_touch_sips(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
 	/* the path it uses now, for judging it as a candidate */
 	lq_conn_note(st, pv->conn, 0, lq_lens(scl, ccl), pv->pkts[LQ_S2C] ? LQ_CONNF_ANSWERED : 0);
+	}
 	if (!(pv->flags & LQ_PF_DCID_C2S_UNSET))
 		lq_learn_cid(st, &pv->dcid[LQ_C2S], pv->conn, LQ_C2S, ccl);
 	if (!(pv->flags & LQ_PF_DCID_S2C_UNSET))
@@ -134,24 +139,86 @@ LQ_SUBPROG void lq_learn_scid(const struct lq_st *st, struct lq_path_val *pv, lq
 		return;
 	pv->dcid[towards & 1] = pkt->scid;
 	pv->flags &= (lq_u8)~unset;
+	if (towards == LQ_C2S)
+		pv->flags |= LQ_PF_SERVER_ID;
 	lq_learn_cid(st, &pkt->scid, pv->conn, towards, pv->dcid[dir & 1].len);
 	if (dir == LQ_S2C) {
 		const struct lq_endpoint *client = pv->client_is_b ? &key->b : &key->a;
 		const struct lq_endpoint *server = pv->client_is_b ? &key->a : &key->b;
 
-		/* the server answered: a QUIC server, with this CID length; the
-		 * first answer on the path the connection began on gives its
-		 * handshake RTT as the monitor sees it */
-		lq_anchors_touch(st, pv->conn, &client->ip, server,
-				 lq_lens(pkt->scid.len, pv->dcid[LQ_S2C].len));
-		lq_conn_note(st, pv->conn,
-			     pv->pkts[LQ_S2C] == 0 && pv->origin == LQ_LINK_HANDSHAKE
-				     ? (lq_u32)((st->now - pv->first_seen) / 1000)
-				     : 0,
-			     lq_lens(pkt->scid.len, pv->dcid[LQ_S2C].len), LQ_CONNF_ANSWERED);
+		/* the server answered: the first answer on the path the
+		 * connection began on gives its handshake RTT as the monitor
+		 * sees it; a completed connection's new SCID (a later long
+		 * header) tells its server's CID length */
+		if (pv->pkts[LQ_S2C] == 0 && pv->origin == LQ_LINK_HANDSHAKE && !pv->rtt_us) {
+			lq_u32 rtt = (lq_u32)((st->now - pv->first_seen) / 1000);
+
+			pv->rtt_us = rtt ? rtt : 1; /* 0: none */
+		}
+		if (!st->w->tent) {
+			lq_anchors_touch(st, pv->conn, &client->ip, server,
+					 lq_lens(pkt->scid.len, pv->dcid[LQ_S2C].len));
+			lq_conn_note(st, pv->conn, 0, lq_lens(pkt->scid.len, pv->dcid[LQ_S2C].len),
+				     LQ_CONNF_ANSWERED);
+		}
 		/* the client's ID now knows its peer's length */
 		lq_learn_cid(st, &pv->dcid[LQ_S2C], pv->conn, LQ_S2C, pkt->scid.len);
 	}
+}
+
+/* Moves the tentative path pv into the paths map, last: pv is not read
+ * after it. */
+LQ_INLINE void lq_settle(const struct lq_st *st, struct lq_path_val *pv)
+{
+	lq_map_update(LQ_MAP(paths), &st->w->key, pv, LQ_ANY);
+	lq_map_delete(LQ_MAP(tentative), &st->w->key);
+}
+
+/* The client completed the handshake on the tentative path pv: it sent the
+ * server's own ID, which only a real peer of the server has seen (no
+ * off-path attacker, no spoofer). The path becomes a connection's: into
+ * the paths map, its IDs into the connections' IDs, the connection into
+ * its anchors and lq_conns, the client's address is verified for the
+ * guard. Called last: pv's tentative entry is gone after it. */
+LQ_SUBPROG void lq_promote(const struct lq_st *st, struct lq_path_val *pv)
+{
+	const struct lq_path_key *key = &st->w->key;
+	const struct lq_endpoint *client = pv->client_is_b ? &key->b : &key->a;
+	const struct lq_endpoint *server = pv->client_is_b ? &key->a : &key->b;
+	lq_u8 scl = pv->dcid[LQ_C2S].len, ccl = pv->dcid[LQ_S2C].len;
+	lq_u32 answered = pv->pkts[LQ_S2C] != 0;
+
+	st->w->tent = 0;
+	if (!(pv->flags & LQ_PF_DCID_C2S_UNSET)) { /* the handshake's IDs move */
+		lq_learn_cid(st, &pv->dcid[LQ_C2S], pv->conn, LQ_C2S, ccl);
+		lq_map_delete(LQ_MAP(tent_cids), &pv->dcid[LQ_C2S]);
+	}
+	if (!(pv->flags & LQ_PF_DCID_S2C_UNSET)) {
+		lq_learn_cid(st, &pv->dcid[LQ_S2C], pv->conn, LQ_S2C, scl);
+		lq_map_delete(LQ_MAP(tent_cids), &pv->dcid[LQ_S2C]);
+	}
+	if (answered)
+		lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
+	else
+		lq_touch_sips(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
+	lq_conn_note(st, pv->conn, pv->rtt_us, lq_lens(scl, ccl), answered ? LQ_CONNF_ANSWERED : 0);
+	lq_guard_verify(st, &client->ip);
+	lq_settle(st, pv);
+}
+
+/* Is the packet (going dir) the client's proof that it completed the
+ * handshake: its DCID the ID the server gave it (its SCID, or a Retry's),
+ * which only a real peer of the server has seen? Asked before the packet
+ * changes pv. Google QUIC has no ID of the server's: its paths stay
+ * tentative (they are followed all the same). */
+LQ_INLINE int lq_completes(const struct lq_st *st, const struct lq_path_val *pv, lq_u8 dir)
+{
+	if (!st->w->tent || dir != LQ_C2S || pv->state == LQ_PS_UNDECIDED ||
+	    (pv->flags & (LQ_PF_GQUIC | LQ_PF_DCID_C2S_UNSET | LQ_PF_SERVER_ID)) !=
+		    LQ_PF_SERVER_ID ||
+	    !pv->pkts[LQ_S2C])
+		return 0;
+	return st->pkt->dcid.len && lq_cid_eq(&st->pkt->dcid, &pv->dcid[LQ_C2S]);
 }
 
 /* Is this client Initial/0-RTT on a known path the same connection? A
@@ -184,6 +251,7 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 	struct lq_pkt *pkt = st->pkt;
 	struct lq_result *res = st->res;
 	lq_u8 t = pkt->type, vc = pkt->vclass;
+	int done = lq_completes(st, pv, dir);
 
 	if (pkt->reason || vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD ||
 	    (vc != LQ_VC_VN && vc != LQ_VC_RESERVED && !lq_version_ok(st->cfg, pkt->version))) {
@@ -207,6 +275,8 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 			if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY) {
 				if (pv->state == LQ_PS_RETRY)
 					pv->retry_tag = lq_cid_tag(&pkt->dcid);
+				if (pv->state == LQ_PS_VN || !lq_cid_eq(&pkt->dcid, &pv->dcid[LQ_C2S]))
+					pv->flags &= (lq_u8)~LQ_PF_SERVER_ID; /* the client's own */
 				pv->state = LQ_PS_HANDSHAKE;
 				pv->dcid[LQ_C2S] = pkt->dcid; /* Retry's SCID, or a fresh DCID */
 			}
@@ -220,6 +290,7 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 		    lq_conn_label(&pv->dcid[LQ_C2S], &pkt->src, &pkt->dst) == pv->conn &&
 		    lq_conn_label(&pkt->dcid, &pkt->src, &pkt->dst) != pv->conn) {
 			pv->dcid[LQ_C2S] = pkt->dcid;
+			pv->flags &= (lq_u8)~LQ_PF_SERVER_ID; /* the client's word only */
 			lq_learn_cid(st, &pkt->dcid, pv->conn, LQ_C2S, pv->dcid[LQ_S2C].len);
 			/* The server answered, out of view: the client's anchors
 			 * take the connection (a new path of the client then links
@@ -245,6 +316,7 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 		pv->state = LQ_PS_RETRY;
 		pv->dcid[LQ_C2S] = pkt->scid; /* the client's next DCID */
 		pv->flags &= (lq_u8)~LQ_PF_DCID_C2S_UNSET;
+		pv->flags |= LQ_PF_SERVER_ID;
 		lq_event(st, pv, LQ_E_RETRY);
 	} else {
 		if (pv->state == LQ_PS_VN || pv->state == LQ_PS_RETRY)
@@ -258,6 +330,8 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 	lq_refresh(st, pv);
 	res->conn = pv->conn;
 	res->verdict = LQ_V_QUIC;
+	if (done)
+		lq_promote(st, pv);
 }
 
 /* Returns 1 when the packet is not the path's connection's after all (the
@@ -270,6 +344,7 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 	struct lq_cid *cur = &pv->dcid[dir & 1];
 	struct lq_cid *dcid = &pkt->dcid;
 	struct lq_cid_val *cv;
+	int done = lq_completes(st, pv, dir);
 
 	res->conn = pv->conn;
 	res->verdict = LQ_V_QUIC;
@@ -294,9 +369,12 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 	}
 	if (pv->flags & unset) {
 		*cur = *dcid; /* first packet this way on a new path */
-		pv->flags &= (lq_u8)~unset;
+		pv->flags &= (lq_u8)~(unset | (dir == LQ_C2S ? LQ_PF_SERVER_ID : 0));
 		lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
-		if (pv->flags & LQ_PF_UNCONFIRMED) { /* the server answers where the client went */
+		if ((pv->flags & LQ_PF_UNCONFIRMED) && !st->w->tent) {
+			/* the server answers where the client went (a
+			 * completed connection's: a handshake's path confirms
+			 * no server, lq_promote does) */
 			pv->flags &= (lq_u8)~LQ_PF_UNCONFIRMED;
 			lq_touch_dest(st, pv->conn, &pkt->src, LQ_NULL,
 				      lq_lens(pv->dcid[LQ_C2S].len, dcid->len));
@@ -311,7 +389,18 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 			 * one 4-tuple would all join the connection). */
 			return 1;
 		}
-		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(cids), dcid);
+		if (st->w->tent && lq_is_server((struct lq_dest_val *)lq_map_lookup(
+					   LQ_MAP(servers), pv->client_is_b ? &st->w->key.a
+									  : &st->w->key.b))) {
+			/* A handshake not completed, its server's answers in
+			 * view: no peer changes IDs before the handshake is
+			 * done (it has none of its peer's to change to), so a
+			 * new ID links nothing and teaches none (else one
+			 * unanswered Initial, then short headers with fresh IDs,
+			 * would fill the ID table). */
+			return 1;
+		}
+		cv = lq_cid_find(dcid);
 		if (cv && cv->conn != pv->conn && dcid->len >= st->cfg->strong_cid) {
 			/* the ID of another connection on the same 4-tuple */
 			if (!(pv->flags & LQ_PF_SHARED))
@@ -334,6 +423,8 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 			lq_learn_cid(st, dcid, pv->conn, dir, pv->dcid[(dir & 1) ^ 1].len);
 		}
 		*cur = *dcid;
+		if (dir == LQ_C2S)
+			pv->flags &= (lq_u8)~LQ_PF_SERVER_ID;
 	}
 	if (pv->state <= LQ_PS_VN) {
 		pv->state = LQ_PS_ESTABLISHED;
@@ -349,6 +440,8 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 	}
 	lq_count(st, pv, dir);
 	lq_refresh(st, pv);
+	if (done)
+		lq_promote(st, pv);
 	return 0;
 }
 
@@ -363,6 +456,11 @@ LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 	struct lq_path_val *v = &st->w->path;
 	lq_u8 dir;
 
+	st->w->tent = 0;
+	if (!cv) { /* a handshake's ID: the path is a handshake's too */
+		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(tent_cids), &pkt->dcid);
+		st->w->tent = 1;
+	}
 	if (!cv || pkt->dcid.len < st->cfg->strong_cid)
 		return 0;
 	dir = cv->dir & 1;
@@ -378,7 +476,7 @@ LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 	v->dcid[dir ^ 1] = pkt->scid;
 	lq_count(st, v, dir);
 	lq_event(st, v, LQ_E_REBINDING);
-	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
+	lq_map_update(st->w->tent ? LQ_MAP(tentative) : LQ_MAP(paths), &st->w->key, v, LQ_ANY);
 	st->res->conn = v->conn;
 	st->res->dir = dir;
 	st->res->verdict = LQ_V_QUIC;
@@ -446,8 +544,12 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 	lq_new_conn(st, client_is_src, LQ_PS_HANDSHAKE, flags, LQ_E_NEW_CONN);
 }
 
-/* A short header with nothing to link it: remembered as pending (and as a
- * rival at the anchors, since it may be a connection we never saw begin). */
+/* A short header with nothing to link it: remembered as pending. Once both
+ * of its ends were seen, it may be a connection we never saw begin: a rival
+ * at the anchors, so that a later probe is not taken for another
+ * connection's move. Not before: one packet sent from anywhere (an
+ * off-path attacker's, spoofed or not) must not stand in the way of every
+ * connection there that moves. */
 LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *client,
 			const struct lq_endpoint *server, struct lq_dest_val *srv)
 {
@@ -458,6 +560,13 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 	if (pend && !lq_stale(st, pend->last_seen)) {
 		pend->last_seen = st->now;
 		pend->pkts[dir & 1]++;
+		if (pend->rival_set || !pend->pkts[(dir ^ 1) & 1])
+			return;
+		pend->rival_set = 1;
+		rival = pend->rival;
+		lq_map_update(LQ_MAP(rivals), &rival, &st->w->key, LQ_ANY);
+		lq_touch_sips(st, rival, client, server, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
+		lq_touch_dest(st, rival, server, srv, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
 		return;
 	}
 	n = &st->w->pend;
@@ -469,15 +578,13 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 	n->dcid = st->w->dcid;
 	n->server_is_b = (lq_u8)(dir == LQ_C2S ? !st->src_is_b : st->src_is_b);
 	lq_map_update(LQ_MAP(pending), &st->w->key, n, LQ_ANY);
-	lq_map_update(LQ_MAP(rivals), &rival, &st->w->key, LQ_ANY);
-	lq_touch_sips(st, rival, client, server, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
-	lq_touch_dest(st, rival, server, srv, lq_lens(LQ_NO_LEN, LQ_NO_LEN));
 }
 
 /* Starts a path of conn at the packet's 4-tuple: a known DCID on a new
  * 4-tuple (NAT rebinding). lens: the connection's server and client CID
- * lengths. */
-LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_u32 lens)
+ * lengths; tent: the ID is a handshake's (lq_tent_cids), so is the path. */
+LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_u32 lens,
+			     lq_u32 tent)
 {
 	struct lq_pkt *pkt = st->pkt;
 	struct lq_path_val *v = &st->w->path;
@@ -502,14 +609,26 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	}
 	lq_count(st, v, dir);
 	lq_event(st, v, LQ_E_REBINDING);
-	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
-	if (dir == LQ_S2C)
-		lq_anchors_touch(st, conn, &pkt->dst.ip, &pkt->src, lens);
-	else if (st->w->server_ok)
+	st->w->tent = (lq_u8)(tent != 0);
+	lq_map_update(tent ? LQ_MAP(tentative) : LQ_MAP(paths), &st->w->key, v, LQ_ANY);
+	if (tent) {
+		/* nothing of a handshake's goes to the anchors */
+	} else if (dir == LQ_S2C) {
+		/* The server's packet first on a new 4-tuple, its client's out of
+		 * view or late: the client's anchors. Not the server's, unless
+		 * it is confirmed already: one packet spoofed from any address
+		 * with a client's ID must not make that address a QUIC server,
+		 * whose unknown traffic is garbage. */
+		lq_touch_sips(st, conn, &pkt->dst.ip, &pkt->src, lens);
+		if (st->w->server_ok)
+			lq_touch_dest(st, conn, &pkt->src, LQ_NULL, lens);
+	} else if (st->w->server_ok) {
 		lq_anchors_touch(st, conn, &pkt->src.ip, &pkt->dst, lens);
-	else /* LQ_PF_UNCONFIRMED: the server's first answer confirms it */
+	} else { /* LQ_PF_UNCONFIRMED: the server's first answer confirms it */
 		lq_touch_sips(st, conn, &pkt->src.ip, &pkt->dst, lens);
-	lq_conn_note(st, conn, 0, lens, LQ_NOTE_NEWPATH | (dir == LQ_S2C ? LQ_CONNF_ANSWERED : 0));
+	}
+	if (!tent)
+		lq_conn_note(st, conn, 0, lens, LQ_NOTE_NEWPATH);
 	st->res->conn = conn;
 	st->res->verdict = LQ_V_QUIC;
 }
@@ -528,6 +647,11 @@ LQ_INLINE void lq_link_decided(const struct lq_st *st, struct lq_path_val *pv, l
 	lq_u8 scl = pv->dcid[LQ_C2S].len, ccl = pv->dcid[LQ_S2C].len;
 	int answered = pv->pkts[LQ_S2C] != 0;
 
+	/* The server kept the path (lq_decide): it is the connection's, with
+	 * the connection's paths. Linked on the client's packets alone (the
+	 * server out of view), it stays apart, tentative: what no server's
+	 * answer backs touches no anchor and no connection's ID. */
+	st->w->tent = (lq_u8)!answered;
 	pv->conn = conn;
 	pv->state = switched ? LQ_PS_MIGRATED : LQ_PS_PROBING;
 	lq_learn_cid(st, &pv->dcid[LQ_C2S], conn, LQ_C2S, ccl);
@@ -537,17 +661,16 @@ LQ_INLINE void lq_link_decided(const struct lq_st *st, struct lq_path_val *pv, l
 		/* the server answered here: where it is, it is a QUIC server */
 		pv->flags &= (lq_u8)~LQ_PF_UNCONFIRMED;
 		lq_anchors_touch(st, conn, &client->ip, server, lq_lens(scl, ccl));
-	} else {
-		lq_touch_sips(st, conn, &client->ip, server, lq_lens(scl, ccl));
+		lq_conn_note(st, conn, 0, lq_lens(scl, ccl), LQ_NOTE_NEWPATH | LQ_CONNF_ANSWERED);
 	}
-	lq_conn_note(st, conn, 0, lq_lens(scl, ccl),
-		     LQ_NOTE_NEWPATH | (answered ? LQ_CONNF_ANSWERED : 0));
 	lq_map_delete(LQ_MAP(undecided), key);
 	lq_event(st, pv, LQ_E_LINK);
 	st->res->covers = (lq_u16)(covers > 0xffff ? 0xffff : covers);
 	st->res->conn = conn;
 	st->res->verdict = LQ_V_QUIC;
 	st->res->flags &= (lq_u8)~LQ_RF_UNDECIDED;
+	if (answered)
+		lq_settle(st, pv);
 }
 
 /* A short header on an undecided path: evidence for the decision. Its
@@ -623,6 +746,7 @@ struct lq_short {
 	lq_u8 lens[2];			   /* DCID lengths to try, LQ_NO_LEN for none */
 	lq_u8 dir;			   /* enum lq_dir */
 	lq_u8 peer_len;			   /* the other direction's ID length, from the DCID */
+	lq_u8 cid_tent;			   /* the DCID is a handshake's (lq_tent_cids) */
 };
 
 /* Step 1: which end is the server, and how long are the IDs it (or its
@@ -695,6 +819,11 @@ LQ_INLINE int lq_short_match_cid(const struct lq_st *st, struct lq_short *sh)
 		if (len == 0)
 			continue;
 		cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(cids), c);
+		sh->cid_tent = 0;
+		if (!cv) {
+			cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(tent_cids), c);
+			sh->cid_tent = 1;
+		}
 		if (cv && cv->dir == sh->dir) {
 			sh->cid_conn = cv->conn;
 			sh->peer_len = cv->peer_cid_len;
@@ -737,7 +866,8 @@ LQ_INLINE int lq_short_link_rebinding(const struct lq_st *st, struct lq_short *s
 		return 0;
 	lq_link_path(st, sh->cid_conn, sh->dir,
 		     sh->dir == LQ_C2S ? lq_lens(dcid->len, sh->peer_len)
-				       : lq_lens(sh->peer_len, dcid->len));
+				       : lq_lens(sh->peer_len, dcid->len),
+		     sh->cid_tent);
 	return 1;
 }
 
@@ -851,7 +981,8 @@ LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
 	}
 	lq_count(st, v, LQ_C2S);
 	lq_event(st, v, LQ_E_PROBING);
-	lq_map_update(LQ_MAP(paths), &st->w->key, v, LQ_ANY);
+	/* no connection's yet: beside the handshakes, not the connections */
+	lq_map_update(LQ_MAP(tentative), &st->w->key, v, LQ_ANY);
 	lq_zero(u, sizeof(*u));
 	LQ_UNROLL
 	for (i = 0; i < LQ_ANCHOR_SLOTS; i++)
@@ -950,26 +1081,92 @@ LQ_INLINE int lq_resumes(const struct lq_st *st, const struct lq_path_val *pv)
 	return same;
 }
 
+/* Is this long header the known connection's of pv (a completed one's
+ * path)? Else it is another handshake on the 4-tuple, kept apart as
+ * tentative: a spoofed Initial there neither marks the path shared nor
+ * takes it over. The client's Initial and 0-RTT carry the connection's
+ * DCID (lq_same_handshake). Its other long headers carry the ID its peer
+ * gave it, or (coalesced with 1-RTT, RFC 9000 §12.2) one the peer issued
+ * out of view; their SCID is then the sender's own ID, which the peer's
+ * packets carry. */
+LQ_INLINE int lq_long_belongs(const struct lq_st *st, const struct lq_path_val *pv)
+{
+	const struct lq_pkt *pkt = st->pkt;
+	lq_u8 d = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
+	lq_u8 unset = d == LQ_C2S ? LQ_PF_DCID_C2S_UNSET : LQ_PF_DCID_S2C_UNSET;
+	lq_u8 back = d == LQ_C2S ? LQ_PF_DCID_S2C_UNSET : LQ_PF_DCID_C2S_UNSET;
+
+	if (pkt->vclass == LQ_VC_GQUIC || pkt->vclass == LQ_VC_UNKNOWN ||
+	    pkt->vclass == LQ_VC_GQUIC_OLD || pkt->reason)
+		return 1; /* no IDs to tell by; what is wrong with it is said there */
+	if (d == LQ_C2S && (pkt->type == LQ_PT_INITIAL || pkt->type == LQ_PT_0RTT ||
+			    pkt->vclass == LQ_VC_RESERVED))
+		return lq_same_handshake(pkt, pv);
+	if ((pv->flags & unset) || lq_cid_eq(&pkt->dcid, &pv->dcid[d]))
+		return 1;
+	return !(pv->flags & back) && pkt->scid.len && lq_cid_eq(&pkt->scid, &pv->dcid[(d ^ 1) & 1]);
+}
+
+/* Under the guard, a QUIC long header is charged to its source unless it
+ * continues a completed connection (pv found in the paths map) or it proves
+ * its client completed one: its DCID is the server's own ID. Servers are
+ * exempt. 0: over the limit. */
+LQ_INLINE int lq_long_charge(const struct lq_st *st, const struct lq_path_val *pv)
+{
+	const struct lq_pkt *pkt = st->pkt;
+
+	if (!(st->cfg->flags & LQ_CF_GUARD) || !st->cfg->lh_interval_ns)
+		return 1;
+	/* no QUIC version, or a damaged header: it makes no state to limit
+	 * (and may be another protocol's, a DNS answer's first byte) */
+	if (pkt->vclass == LQ_VC_UNKNOWN || pkt->vclass == LQ_VC_GQUIC_OLD || pkt->reason)
+		return 1;
+	if (pv && (!st->w->tent || lq_completes(st, pv, (st->src_is_b == pv->client_is_b)
+							      ? LQ_C2S
+							      : LQ_S2C)))
+		return 1;
+	if (lq_is_server((struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->src)))
+		return 1;
+	return lq_guard_charge(st, 0);
+}
+
+/* The packet's path: a completed connection's (paths), else a handshake's
+ * or an undecided one's (tentative, st->w->tent set), else none. */
+LQ_SUBPROG struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form)
+{
+	struct lq_path_val *pv;
+
+	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), &st->w->key);
+	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
+		pv = LQ_NULL; /* idle too long: what comes now starts afresh */
+	if (pv && form == LQ_FORM_LONG && !lq_long_belongs(st, pv))
+		pv = LQ_NULL;
+	if (pv)
+		return pv;
+	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(tentative), &st->w->key);
+	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
+		pv = LQ_NULL;
+	if (pv && pv->state == LQ_PS_UNDECIDED && form != LQ_FORM_SHORT)
+		pv = LQ_NULL; /* a handshake on a probed path: a connection of its own */
+	st->w->tent = pv != LQ_NULL;
+	return pv;
+}
+
 LQ_SUBPROG void lq_track(struct lq_st *st)
 {
 	struct lq_pkt *pkt = st->pkt;
 	struct lq_path_val *pv;
 	lq_u8 form = lq_reload8(&pkt->form);
 
+	st->w->tent = 0;
+	st->src_is_b = (lq_u8)lq_path_key_make(&pkt->src, &pkt->dst, &st->w->key);
+	pv = lq_path_find(st, form);
 	/* the guard limits long headers (connection attempts and handshakes)
-	 * per source, before any state is made for them; servers are exempt */
-	if (form == LQ_FORM_LONG && (st->cfg->flags & LQ_CF_GUARD) && st->cfg->lh_interval_ns &&
-	    !lq_is_server((struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->src)) &&
-	    !lq_guard_charge(st, 0)) {
+	 * per source, before any state is made for them */
+	if (form == LQ_FORM_LONG && !lq_long_charge(st, pv)) {
 		lq_limited(st, LQ_R_RATE_LIMIT);
 		return;
 	}
-	st->src_is_b = (lq_u8)lq_path_key_make(&pkt->src, &pkt->dst, &st->w->key);
-	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), &st->w->key);
-	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
-		pv = LQ_NULL; /* idle too long: what comes now starts afresh */
-	if (pv && pv->state == LQ_PS_UNDECIDED && form != LQ_FORM_SHORT)
-		pv = LQ_NULL; /* a handshake on a probed path: a connection of its own */
 
 	if (pv) {
 		lq_u8 dir = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;

@@ -73,6 +73,9 @@ struct lq_path_key {
 #define LQ_PF_GREASE 0x08	 /* fixed bit seen cleared (RFC 9287 greasing) */
 #define LQ_PF_DCID_C2S_UNSET 0x10 /* dcid[LQ_C2S] not seen yet on this path */
 #define LQ_PF_DCID_S2C_UNSET 0x20 /* dcid[LQ_S2C] not seen yet on this path */
+#define LQ_PF_SERVER_ID 0x40 /* dcid[LQ_C2S] is the ID the server gave (its long
+			      * header's SCID, a Retry's): sent by the client, it
+			      * proves the handshake (lq_completes) */
 
 struct lq_path_val {
 	lq_u64 conn;	      /* connection label */
@@ -93,7 +96,10 @@ struct lq_path_val {
 			       * Retry (its Initials may still carry it once the
 			       * server answered), 0 for none */
 	lq_u16 s2c_probes;    /* server datagrams of exactly the probe size (a
-			       * PATH_CHALLENGE's padding), saturating; fills padding */
+			       * PATH_CHALLENGE's padding), saturating */
+	lq_u32 rtt_us;	      /* the server's first answer after the client's first
+			       * Initial here, in microseconds; 0 none */
+	lq_u32 pad;
 };
 
 /* ---- dcids_map: connection IDs -> connection ---------------------------- */
@@ -164,7 +170,8 @@ struct lq_pending_val {
 	lq_u32 pkts[2];	 /* by enum lq_dir */
 	struct lq_cid dcid; /* DCID of the first packet towards the server */
 	lq_u8 server_is_b;
-	lq_u8 pad[2];
+	lq_u8 rival_set; /* registered: both ends of the flow were seen */
+	lq_u8 pad;
 };
 
 /* ---- lq_conns: what a connection needs to be judged as a candidate --------- */
@@ -350,6 +357,11 @@ struct lq_guard_key {
 struct lq_guard_val {
 	lq_u64 lh_tat;	 /* GCRA theoretical arrival time, long headers */
 	lq_u64 conn_tat; /* the same, new connections */
+	/* when a client at this source last completed a handshake (it sent the
+	 * server's ID, which only a real peer of the server has seen): a
+	 * spoofer claiming the address then spends no budget of its */
+	lq_u32 verified_tick;
+	lq_u32 verified; /* 1: verified_tick holds that time */
 };
 
 #ifndef LQ_DEF_IDLE_NS

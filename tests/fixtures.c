@@ -747,9 +747,12 @@ static void preferred_address(struct fx *f)
 /* One direction in view: the server's packets only. Its first flight
  * (Initial and Handshake in one datagram, from the lower port) tells it is
  * the server, greased fixed bit or not (RFC 9287: the client agreed, out of
- * view). A path the server seems to open links by no anchor: only clients
- * open paths (RFC 9000 §9), so the client's packets are out of view, and
- * the connection may have begun out of view too. */
+ * view). Its connections stay tentative (no client completes them in
+ * view), so it is no confirmed server: packets that claim its address are
+ * no proof of anything (one spoofed from a DNS server's would make it a
+ * QUIC server). A path it seems to open to an ID never seen then relates
+ * to nothing, and links by no anchor anyway: only clients open paths
+ * (RFC 9000 §9). */
 static void one_direction_server(struct fx *f)
 {
 	struct conn a, b, x;
@@ -767,8 +770,8 @@ static void one_direction_server(struct fx *f)
 	x = a; /* probe-sized, to a new port, an ID never seen: not a's */
 	x.cli.port = 50244;
 	x.ccid = pkt_cid(8, 4403);
-	s2c(f, &x, 1300, P());
-	s2c(f, &x, 1300, P());
+	s2c(f, &x, 1300, NQ(LQ_V_NOT_QUIC));
+	s2c(f, &x, 1300, NQ(LQ_V_NOT_QUIC));
 	s2c(f, &a, 60, w);
 	b = a;
 	b.cli.port = 50144;
@@ -1285,11 +1288,13 @@ static void guard_drops_garbage(struct fx *f)
 	n = quic_retry(f->pl, V1, &x.ccid, &x.scid, 16);
 	x.cli.port++;
 	send(f, "Retry to a server", &x.cli, &x.srv, n, NULL, D(G(LQ_R_BAD_TYPE)));
-	c2s(f, &x, 200, D(G(LQ_R_UNKNOWN_DCID)));
+	/* reported, never dropped: a connection's migration to IDs no monitor
+	 * saw looks so (RFC 9000 §5.1.1), and so does a greasing one's (RFC 9287) */
+	c2s(f, &x, 200, G(LQ_R_UNKNOWN_DCID));
 	n = quic_short(f->pl, &x.scid, 200, 0);
 	x.cli.port++;
 	send(f, "unknown short header, fixed bit clear", &x.cli, &x.srv, n, NULL,
-	     D(G(LQ_R_FIXED_BIT)));
+	     G(LQ_R_FIXED_BIT));
 	x.cli.port++;
 	send(f, "empty datagram", &x.cli, &x.srv, 0, NULL, D(G(LQ_R_EMPTY)));
 	c2s(f, &c, 60, Q(0));
@@ -1319,10 +1324,15 @@ static void guard_rates(struct fx *f)
 	conn_init(&g, "198.18.0.81", 50086, "198.18.1.1", 443, 8, 8, 86);
 	client_initial(f, &d, QE(3, LQ_E_NEW_CONN));
 	server_initial(f, &d, Q(3));
-	client_finished(f, &d, Q(3));
 	client_initial(f, &g, QE(4, LQ_E_NEW_CONN));
-	client_finished(f, &d, L(LQ_R_RATE_LIMIT)); /* the source's 4th in 4 ms */
+	client_initial(f, &g, Q(4));
+	client_initial(f, &g, L(LQ_R_RATE_LIMIT)); /* the source's 4th in 4 ms */
+	/* d's Handshake to its server's ID: only a real client of that server
+	 * has seen it, so it is never charged (a spoofer's flood cannot spend
+	 * it), and the source is verified from then on */
+	client_finished(f, &d, Q(3));
 	c2s(f, &d, 60, Q(3));
+	client_initial(f, &g, Q(4));
 	/* IPv6 sources count per /64: two hosts of one /64 share the buckets */
 	conn_init(&d, "2001:db8:5::1", 50083, "2001:db8:1::1", 443, 8, 8, 87);
 	conn_init(&e, "2001:db8:5::2", 50084, "2001:db8:1::1", 443, 8, 8, 88);
@@ -1333,26 +1343,40 @@ static void guard_rates(struct fx *f)
 	client_initial(f, &e, L(LQ_R_CONN_RATE));
 }
 
-/* Under the guard a client's probe of a new path costs a new connection:
- * each makes state and teaches an ID before the server answers. */
+/* Under the guard an unverified source's probe of a new path costs a new
+ * connection: each makes state (tentative) before the server answers. */
 static void guard_probe_costs_a_connection(struct fx *f)
 {
 	struct conn c, p;
+	int i;
 
 	conn_init(&c, "198.18.0.90", 50090, "198.18.1.1", 443, 8, 8, 90);
-	handshake(f, &c, 0); /* the source's first connection this second */
-	p = c;
+	handshake(f, &c, 0);
+	p = c; /* probes from an address no client completed a handshake at */
+	p.cli.ip = "198.18.0.91";
 	p.cli.port = 41090;
 	p.scid = pkt_cid(8, 9001);
-	c2s(f, &p, 1200, U(LQ_E_PROBING)); /* its second */
+	c2s(f, &p, 1200, U(LQ_E_PROBING)); /* the source's first this second */
 	p.cli.port = 41091;
 	p.scid = pkt_cid(8, 9002);
+	c2s(f, &p, 1200, U(LQ_E_PROBING)); /* its second */
+	p.cli.port = 41092;
+	p.scid = pkt_cid(8, 9003);
 	/* a third within the second: let through (it may be the client's
 	 * real path), but it makes no state */
 	c2s(f, &p, 1200, P());
 	c2s(f, &c, 60, Q(0));
 	sleep_s(f, 1);
 	c2s(f, &p, 1200, U(LQ_E_PROBING)); /* a second later: allowed */
+	/* the client that completed its handshake is verified: its own probes
+	 * cost nothing (a spoofer claiming its address spends no budget of
+	 * its) */
+	for (i = 0; i < 3; i++) {
+		p = c;
+		p.cli.port = (uint16_t)(42090 + i);
+		p.scid = pkt_cid(8, (uint32_t)(9010 + i));
+		c2s(f, &p, 1200, U(LQ_E_PROBING));
+	}
 }
 
 const struct fx_case fx_cases[] = {

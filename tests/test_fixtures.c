@@ -31,12 +31,7 @@ static void native_reset(void *ctx)
 {
 	struct native *n = ctx;
 
-	emu_map_clear(&n->maps.paths);
-	emu_map_clear(&n->maps.cids);
-	emu_map_clear(&n->maps.servers);
-	emu_map_clear(&n->maps.clients);
-	emu_map_clear(&n->maps.pending);
-	emu_map_clear(&n->maps.guard);
+	lq_maps_clear(&n->maps); /* every map of the registry: a case starts from nothing */
 }
 
 static struct native nat, natg;
