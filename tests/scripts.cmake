@@ -41,12 +41,19 @@ set_tests_properties(errors PROPERTIES LABELS errors TIMEOUT 60)
 add_test(NAME parity
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/parity.sh ${LQ_REPLAY_BIN}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
-set_tests_properties(parity PROPERTIES LABELS parity TIMEOUT 300 SKIP_RETURN_CODE 77)
+set_tests_properties(parity PROPERTIES LABELS parity TIMEOUT 600 SKIP_RETURN_CODE 77)
 
 add_test(NAME reasons
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/reasons.sh ${LQ_REPLAY_BIN}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(reasons PROPERTIES LABELS "errors;garbage" TIMEOUT 120)
+
+# The guard's attack captures (pcaps/attack/, from pcaps/attacks.py): under each attack the
+# real connections fare as in its control, user space and kernel alike.
+add_test(NAME attacks
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/attacks.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(attacks PROPERTIES LABELS "guard;garbage" TIMEOUT 300)
 
 # --timing (what bench/run.sh reads): one line on stderr that counts every frame of
 # the capture (125 in migration.pcap), and -q keeps stdout empty.
