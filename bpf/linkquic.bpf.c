@@ -296,7 +296,10 @@ static long lq_gso_segment(__u32 k, void *ctx)
 	sb->len = seglen;
 	if (lq_seg_parse_global(sb, s))
 		act = (__u8)lq_track_global(s);
-	if (!(lq_cfg.flags & LQ_CF_GUARD)) /* a monitor drops nothing unless asked */
+	/* a monitor drops nothing unless asked; the guard, what comes in (the
+	 * host's own packets only when asked: LQ_CF_GUARD_EGRESS) */
+	if (!(lq_cfg.flags & LQ_CF_GUARD) ||
+	    (sb->hook == LQ_HOOK_TC_OUT && !(lq_cfg.flags & LQ_CF_GUARD_EGRESS)))
 		act = LQ_ACT_PASS;
 	s->res.action = act;
 	s->res.hook = sb->hook;
@@ -373,7 +376,10 @@ static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 
 		}
 		act = (__u8)lq_track_global(s);
 	}
-	if (!(lq_cfg.flags & LQ_CF_GUARD)) /* a monitor drops nothing unless asked */
+	/* a monitor drops nothing unless asked; the guard, what comes in (the
+	 * host's own packets only when asked: LQ_CF_GUARD_EGRESS) */
+	if (!(lq_cfg.flags & LQ_CF_GUARD) ||
+	    (hook == LQ_HOOK_TC_OUT && !(lq_cfg.flags & LQ_CF_GUARD_EGRESS)))
 		act = LQ_ACT_PASS;
 	s->res.action = act;
 	s->res.hook = hook;

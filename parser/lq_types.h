@@ -323,6 +323,8 @@ struct lq_record {
 /* lq_config.flags */
 #define LQ_CF_REPORT_ALL 0x01 /* BPF: a record per packet, not only notable ones */
 #define LQ_CF_GUARD 0x02      /* enforcement: drop what the guard says */
+#define LQ_CF_GUARD_EGRESS 0x04 /* BPF: the guard drops at tc egress too (the host's own
+				 * packets); by default it acts on ingress only */
 
 #ifndef LQ_MAX_VERSIONS
 #define LQ_MAX_VERSIONS 16
