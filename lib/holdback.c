@@ -6,24 +6,35 @@
 
 #include "../parser/lq_label.h"
 
-/* Undecided paths with frames held, each with how many. */
+/* Undecided paths with frames held, each with how many and where they are:
+ * an open-addressing table (linear probing, deletion by backward shift)
+ * looked up on every frame while any path is held, and for each path a
+ * chain through its held frames, so that settling a path costs its own
+ * frames, not a scan of everything held. */
 #define HOLD_PATHS 1024
+#define HOLD_SLOTS (2 * HOLD_PATHS) /* a power of two, at most half full */
+#define NO_SEQ UINT64_MAX
 
 struct held {
 	uint64_t frame;
+	uint64_t next; /* the sequence number of its path's next held frame, NO_SEQ */
 	struct lq_result r;
 };
 
 struct held_path {
 	struct lq_path_key key;
-	uint32_t count; /* 0: a free entry */
+	uint32_t count;	     /* its undecided frames held; 0: a free slot */
+	uint64_t first, last; /* sequence numbers of the first and last of them */
 };
 
+/* Records are numbered in input order (seq); the ring holds seq head ..
+ * head + n - 1, record seq at ring[seq % cap]. */
 struct lq_holdback {
 	struct held *ring;
-	uint32_t cap, head, n;
-	struct held_path paths[HOLD_PATHS];
-	uint32_t npaths; /* entries in use */
+	uint32_t cap, n;
+	uint64_t head;
+	struct held_path paths[HOLD_SLOTS];
+	uint32_t npaths; /* slots in use */
 	uint64_t max_ns;
 	lq_hold_emit_fn emit;
 	void *ctx;
@@ -57,9 +68,14 @@ void lq_holdback_free(struct lq_holdback *h)
 	free(h);
 }
 
+static struct held *seq_at(struct lq_holdback *h, uint64_t seq)
+{
+	return &h->ring[seq % h->cap];
+}
+
 static struct held *at(struct lq_holdback *h, uint32_t i)
 {
-	return &h->ring[(h->head + i) % h->cap];
+	return seq_at(h, h->head + i);
 }
 
 static void path_of(const struct lq_result *r, struct lq_path_key *k)
@@ -68,40 +84,59 @@ static void path_of(const struct lq_result *r, struct lq_path_key *k)
 	lq_path_key_make(&r->src, &r->dst, k);
 }
 
-/* The entry of r's path, or NULL; add: make one if there is none. */
+static uint32_t slot_of(const struct lq_path_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	uint64_t x = 0xcbf29ce484222325ULL; /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		x = (x ^ b[i]) * 0x100000001b3ULL;
+	return (uint32_t)(x ^ (x >> 32)) & (HOLD_SLOTS - 1);
+}
+
+/* The entry of r's path, or NULL; add: make one (count 0) if there is none
+ * and fewer than HOLD_PATHS are held. */
 static struct held_path *find_path(struct lq_holdback *h, const struct lq_result *r, int add)
 {
 	struct lq_path_key k;
-	struct held_path *spare = NULL;
 	uint32_t i;
-	uint32_t seen = 0;
 
 	path_of(r, &k);
-	for (i = 0; i < HOLD_PATHS; i++) {
+	for (i = slot_of(&k);; i = (i + 1) & (HOLD_SLOTS - 1)) {
 		struct held_path *p = &h->paths[i];
 
 		if (!p->count) {
-			if (!spare)
-				spare = p;
-			if (seen == h->npaths && (spare || !add))
-				break; /* every entry in use was looked at */
-			continue;
+			if (!add || h->npaths >= HOLD_PATHS)
+				return NULL;
+			p->key = k;
+			p->first = p->last = NO_SEQ;
+			return p;
 		}
-		seen++;
 		if (!memcmp(&p->key, &k, sizeof(k)))
 			return p;
 	}
-	if (!add || !spare)
-		return NULL;
-	spare->key = k;
-	h->npaths++;
-	return spare;
 }
 
-static void path_release(struct lq_holdback *h, struct held_path *p)
+/* p holds no frame any more: its slot is free, and the entries after it in
+ * its probe run move back, so that no lookup stops short. p is not valid
+ * after it. */
+static void path_free(struct lq_holdback *h, struct held_path *p)
 {
-	if (p && p->count && !--p->count)
-		h->npaths--;
+	uint32_t i = (uint32_t)(p - h->paths), j;
+
+	p->count = 0;
+	h->npaths--;
+	for (j = (i + 1) & (HOLD_SLOTS - 1); h->paths[j].count; j = (j + 1) & (HOLD_SLOTS - 1)) {
+		uint32_t home = slot_of(&h->paths[j].key);
+
+		/* j's entry may fill the hole at i unless its home lies in (i, j] */
+		if (((j - home) & (HOLD_SLOTS - 1)) >= ((j - i) & (HOLD_SLOTS - 1))) {
+			h->paths[i] = h->paths[j];
+			h->paths[j].count = 0;
+			i = j;
+		}
+	}
 }
 
 static void emit_head(struct lq_holdback *h)
@@ -109,11 +144,17 @@ static void emit_head(struct lq_holdback *h)
 	struct held *e = at(h, 0);
 
 	if (e->r.flags & LQ_RF_UNDECIDED) {
-		path_release(h, find_path(h, &e->r, 0));
+		/* the oldest held frame of its path: its chain starts after it */
+		struct held_path *p = find_path(h, &e->r, 0);
+
+		if (p && !--p->count)
+			path_free(h, p);
+		else if (p)
+			p->first = e->next;
 		h->released++;
 	}
 	h->emit(h->ctx, e->frame, &e->r);
-	h->head = (h->head + 1) % h->cap;
+	h->head++;
 	h->n--;
 }
 
@@ -121,31 +162,28 @@ static void emit_head(struct lq_holdback *h)
  * was linked, else left as they are (pending). */
 static void settle_path(struct lq_holdback *h, struct held_path *p, uint64_t conn)
 {
-	struct lq_path_key k;
-	uint32_t i;
+	uint64_t seq = p->first;
+	uint32_t left = p->count;
 
-	for (i = 0; i < h->n && p->count; i++) {
-		struct held *e = at(h, i);
+	while (left-- && seq != NO_SEQ && seq >= h->head && seq < h->head + h->n) {
+		struct held *e = seq_at(h, seq);
 
-		if (!(e->r.flags & LQ_RF_UNDECIDED))
-			continue;
-		path_of(&e->r, &k);
-		if (memcmp(&k, &p->key, sizeof(k)))
-			continue;
 		e->r.flags &= (uint8_t)~LQ_RF_UNDECIDED;
-		path_release(h, p);
 		if (conn) {
 			e->r.conn = conn;
 			e->r.verdict = LQ_V_QUIC;
 			h->relabelled++;
 		}
+		seq = e->next;
 	}
+	path_free(h, p);
 }
 
 void lq_holdback_push(struct lq_holdback *h, uint64_t frame, const struct lq_result *r)
 {
-	struct held_path *p;
+	struct held_path *p = NULL;
 	struct held *e;
+	uint64_t seq;
 
 	if (h->npaths && r->ip_ver && (p = find_path(h, r, 0))) {
 		if (r->event == LQ_E_LINK)
@@ -163,16 +201,27 @@ void lq_holdback_push(struct lq_holdback *h, uint64_t frame, const struct lq_res
 			emit_head(h);
 			p = find_path(h, r, 1);
 		}
-		if (p)
-			p->count++;
 	} else if (!h->n) {
 		h->emit(h->ctx, frame, r); /* nothing waits: straight through */
 		return;
+	} else {
+		p = NULL;
 	}
-	e = at(h, h->n);
+	seq = h->head + h->n;
+	e = seq_at(h, seq);
 	e->frame = frame;
+	e->next = NO_SEQ;
 	e->r = *r;
 	h->n++;
+	if (p) {
+		if (!p->count++) {
+			h->npaths++;
+			p->first = seq;
+		} else {
+			seq_at(h, p->last)->next = seq;
+		}
+		p->last = seq;
+	}
 	while (h->n && !(at(h, 0)->r.flags & LQ_RF_UNDECIDED))
 		emit_head(h);
 }
