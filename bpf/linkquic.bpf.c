@@ -35,6 +35,9 @@ const volatile __u64 lq_clock_step = 0;
 
 /* The harness's clock (replaying a capture through bpf_prog_test_run). */
 __u64 lq_clock_ns = 0;
+/* linkquic-live's heartbeat: its clock (CLOCK_MONOTONIC, the programs'
+ * ktime), written several times a second (LQ_CF_HEARTBEAT). */
+__u64 lq_heartbeat_ns = 0;
 
 /* ---- the tracker's maps (parser/lq_vocab.h; sizes set by the loader) ------- */
 
@@ -131,6 +134,22 @@ static __always_inline __u64 lq_now(void)
 	if (lq_clock_step)
 		lq_clock_ns = t + lq_clock_step;
 	return t;
+}
+
+/* The action taken: a monitor drops nothing unless asked; the guard, what
+ * comes in (the host's own packets only when asked: LQ_CF_GUARD_EGRESS),
+ * and only while its monitor lives (LQ_CF_HEARTBEAT): an orphan that a
+ * kill -9 left attached passes everything, still counting, once the
+ * heartbeat is LQ_HEARTBEAT_STALE_NS old. now: the frame's time. */
+static __always_inline __u8 lq_enforce(__u8 act, __u8 hook, __u64 now)
+{
+	if (!(lq_cfg.flags & LQ_CF_GUARD) ||
+	    (hook == LQ_HOOK_TC_OUT && !(lq_cfg.flags & LQ_CF_GUARD_EGRESS)))
+		return LQ_ACT_PASS;
+	if (act == LQ_ACT_DROP && (lq_cfg.flags & LQ_CF_HEARTBEAT) &&
+	    (__s64)(now - lq_heartbeat_ns) > (__s64)LQ_HEARTBEAT_STALE_NS)
+		return LQ_ACT_PASS;
+	return act;
 }
 
 /* Phase 2 of the classifier as a global function: the verifier checks it
@@ -269,7 +288,6 @@ static long lq_gso_segment(__u32 k, void *ctx)
 	struct lq_counters *c;
 	__u32 zero = 0, off, seglen, hdr, l3, total, gso;
 	__u64 n;
-	__u8 act = LQ_ACT_PASS;
 
 	sb = bpf_map_lookup_elem(&lq_segbufs, &zero);
 	s = bpf_map_lookup_elem(&lq_scratch, &zero);
@@ -295,13 +313,10 @@ static long lq_gso_segment(__u32 k, void *ctx)
 	lq_seg_put16(sb, hdr - 4, 8 + seglen);
 	sb->len = seglen;
 	if (lq_seg_parse_global(sb, s))
-		act = (__u8)lq_track_global(s);
-	/* a monitor drops nothing unless asked; the guard, what comes in (the
-	 * host's own packets only when asked: LQ_CF_GUARD_EGRESS) */
-	if (!(lq_cfg.flags & LQ_CF_GUARD) ||
-	    (sb->hook == LQ_HOOK_TC_OUT && !(lq_cfg.flags & LQ_CF_GUARD_EGRESS)))
-		act = LQ_ACT_PASS;
-	s->res.action = act;
+		lq_track_global(s);
+	/* the super-packet passes whole (lq_gso_segments), so does each segment,
+	 * whatever the guard says (even with LQ_CF_GUARD_EGRESS) */
+	s->res.action = LQ_ACT_PASS;
 	s->res.hook = sb->hook;
 	s->res.ifindex = skb->ifindex;
 	s->res.flags |= LQ_RF_GSO_SEGMENT;
@@ -376,11 +391,7 @@ static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 
 		}
 		act = (__u8)lq_track_global(s);
 	}
-	/* a monitor drops nothing unless asked; the guard, what comes in (the
-	 * host's own packets only when asked: LQ_CF_GUARD_EGRESS) */
-	if (!(lq_cfg.flags & LQ_CF_GUARD) ||
-	    (hook == LQ_HOOK_TC_OUT && !(lq_cfg.flags & LQ_CF_GUARD_EGRESS)))
-		act = LQ_ACT_PASS;
+	act = lq_enforce(act, hook, s->res.ts);
 	s->res.action = act;
 	s->res.hook = hook;
 	s->res.ifindex = ifindex;

@@ -202,6 +202,11 @@ int lq_kernel_prog_fd(struct lq_kernel *k, const char *which)
 	return bpf_program__fd(k->skel->progs.lq_tc_out);
 }
 
+void lq_kernel_heartbeat(struct lq_kernel *k, uint64_t ns)
+{
+	k->skel->bss->lq_heartbeat_ns = ns; /* .bss is mapped: a plain store */
+}
+
 int lq_kernel_test_run(struct lq_kernel *k, const uint8_t *frame, uint32_t len, uint64_t ts,
 		       struct lq_result *res)
 {

@@ -87,6 +87,11 @@ int lq_kernel_counters(struct lq_kernel *k, struct lq_counters *out);
 
 int lq_kernel_prog_fd(struct lq_kernel *k, const char *which); /* "xdp", "tc_in", "tc_out" */
 
+/* Tells the programs that their monitor lives (LQ_CF_HEARTBEAT): ns is now
+ * on the programs' clock (CLOCK_MONOTONIC, or the test clock); the guard
+ * drops only while the last heartbeat is under LQ_HEARTBEAT_STALE_NS old. */
+void lq_kernel_heartbeat(struct lq_kernel *k, uint64_t ns);
+
 /* Is the effective user allowed to load BPF? 0, or -EPERM with a message. */
 int lq_kernel_check_caps(const char *tool);
 

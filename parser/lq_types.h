@@ -325,6 +325,15 @@ struct lq_record {
 #define LQ_CF_GUARD 0x02      /* enforcement: drop what the guard says */
 #define LQ_CF_GUARD_EGRESS 0x04 /* BPF: the guard drops at tc egress too (the host's own
 				 * packets); by default it acts on ingress only */
+#define LQ_CF_HEARTBEAT 0x08 /* BPF: the guard drops only while the loader's heartbeat
+			      * (lq_heartbeat_ns) is fresh, so an orphan left by a
+			      * killed monitor fails open; off in test runs */
+
+/* How old the heartbeat may be before the programs stop dropping; the
+ * monitor writes it several times a second. */
+#ifndef LQ_HEARTBEAT_STALE_NS
+#define LQ_HEARTBEAT_STALE_NS (5ULL * 1000000000ULL)
+#endif
 
 #ifndef LQ_MAX_VERSIONS
 #define LQ_MAX_VERSIONS 16

@@ -135,10 +135,86 @@ static void gso_super_packet(void **state)
 	}
 }
 
+static struct lq_kernel *guard_k, *heartbeat_k; /* the guard; it with heartbeat and egress */
+
+/* The guard's last word in the programs: it drops what comes in, at tc
+ * egress only with LQ_CF_GUARD_EGRESS, and with LQ_CF_HEARTBEAT only while
+ * the monitor's heartbeat is fresh (an orphan of a killed monitor passes
+ * everything, still reporting the verdict). */
+static void guard_ingress_and_heartbeat(void **state)
+{
+	struct pkt_ep cli = { "198.18.0.70", 52000 }, srv = { "198.18.1.1", 443 };
+	struct pkt_ep other = { "198.18.0.71", 52001 };
+	struct pkt_cid odcid = pkt_cid(8, 701), ccid = pkt_cid(8, 702), scid = pkt_cid(8, 703);
+	static const struct {
+		const char *what;
+		int heartbeat; /* uses heartbeat_k, else guard_k */
+		const char *prog;
+		int64_t age_ms; /* of the heartbeat when the frame comes */
+		uint8_t action;
+	} cases[] = {
+		{ "guard, XDP", 0, "xdp", 0, LQ_ACT_DROP },
+		{ "guard, tc ingress", 0, "tc_in", 0, LQ_ACT_DROP },
+		{ "guard, tc egress (not asked)", 0, "tc_out", 0, LQ_ACT_PASS },
+		{ "guard, no heartbeat asked, an old one", 0, "xdp", 3600000, LQ_ACT_DROP },
+		{ "heartbeat 1 s old, XDP", 1, "xdp", 1000, LQ_ACT_DROP },
+		{ "heartbeat 1 ms ahead (another CPU), XDP", 1, "xdp", -1, LQ_ACT_DROP },
+		{ "heartbeat 1 s old, tc egress asked", 1, "tc_out", 1000, LQ_ACT_DROP },
+		{ "heartbeat at the limit, tc ingress", 1, "tc_in",
+		  (int64_t)(LQ_HEARTBEAT_STALE_NS / 1000000), LQ_ACT_DROP },
+		{ "heartbeat stale by 1 ms, tc ingress", 1, "tc_in",
+		  (int64_t)(LQ_HEARTBEAT_STALE_NS / 1000000) + 1, LQ_ACT_PASS },
+		{ "heartbeat 6 s old, XDP", 1, "xdp", 6000, LQ_ACT_PASS },
+		{ "heartbeat 6 s old, tc egress asked", 1, "tc_out", 6000, LQ_ACT_PASS },
+	};
+	static uint8_t pl[2048], frame[2048];
+	uint64_t ts = 1700000000ULL * 1000000000ULL;
+	struct lq_result r;
+	size_t n, len, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lq_kernel *k = cases[i].heartbeat ? heartbeat_k : guard_k;
+		int err;
+
+		/* a QUIC server, known from a handshake: the client's Initial, the
+		 * server's answer, the client's Handshake to the server's ID */
+		ts += 10000000000ULL;
+		lq_kernel_clear_maps(k);
+		lq_kernel_heartbeat(k, ts);
+		n = quic_pad(pl, quic_long(pl, 0, 1, &odcid, &ccid, 0, 1000, 1), 1200);
+		len = pkt_frame(frame, &cli, &srv, pl, n, NULL);
+		assert_int_equal(lq_kernel_test_run(k, frame, (uint32_t)len, ts, &r), 0);
+		n = quic_long(pl, 0, 1, &ccid, &scid, 0, 300, 1);
+		len = pkt_frame(frame, &srv, &cli, pl, n, NULL);
+		assert_int_equal(lq_kernel_test_run(k, frame, (uint32_t)len, ts + 1000, &r), 0);
+		n = quic_long(pl, 2, 1, &scid, &ccid, (size_t)-1, 60, 1);
+		len = pkt_frame(frame, &cli, &srv, pl, n, NULL);
+		assert_int_equal(lq_kernel_test_run(k, frame, (uint32_t)len, ts + 2000, &r), 0);
+		assert_int_equal(r.verdict, LQ_V_QUIC);
+		/* then a long header of a version nobody defined, from elsewhere:
+		 * garbage, unknown_version */
+		ts += 1000000;
+		lq_kernel_heartbeat(k, ts - (uint64_t)(cases[i].age_ms * 1000000));
+		n = quic_long(pl, 0, 0x12345678, &odcid, &ccid, 0, 250, 1);
+		len = pkt_frame(frame, &other, &srv, pl, n, NULL);
+		err = lq_kernel_test_run_fd(k, lq_kernel_prog_fd(k, cases[i].prog), frame,
+					    (uint32_t)len, ts, &r);
+		if (err)
+			fail_msg("%s: test run failed: %s", cases[i].what, strerror(-err));
+		if (r.verdict != LQ_V_GARBAGE || r.reason != LQ_R_UNKNOWN_VERSION ||
+		    r.action != cases[i].action)
+			fail_msg("%s: expected garbage unknown_version action %s, actual verdict %u "
+				 "reason %u action %s",
+				 cases[i].what, cases[i].action == LQ_ACT_DROP ? "drop" : "pass",
+				 r.verdict, r.reason, r.action == LQ_ACT_DROP ? "drop" : "pass");
+	}
+}
+
 int main(void)
 {
 	struct lq_kernel_opts o;
-	struct lq_kernel k, kg, ks;
+	struct lq_kernel k, kg, ks, kh;
 	struct bpfrun xdp, tc, xdpg, tcg;
 	struct fx_runner rx = { "xdp", bpf_classify, bpf_reset, &xdp, &xdp.cfg };
 	struct fx_runner rt = { "tc", bpf_classify, bpf_reset, &tc, &tc.cfg };
@@ -174,6 +250,14 @@ int main(void)
 		lq_kernel_close(&k);
 		return 1;
 	}
+	o.cfg.flags |= LQ_CF_HEARTBEAT | LQ_CF_GUARD_EGRESS;
+	if (lq_kernel_open(&kh, &o)) {
+		lq_kernel_close(&kg);
+		lq_kernel_close(&ks);
+		lq_kernel_close(&k);
+		return 1;
+	}
+	o.cfg.flags &= ~(uint32_t)(LQ_CF_HEARTBEAT | LQ_CF_GUARD_EGRESS);
 	xdp.k = tc.k = &k;
 	xdpg.k = tcg.k = &kg;
 	lq_config_default(&xdp.cfg);
@@ -192,6 +276,15 @@ int main(void)
 		gk = &ks;
 		rc |= cmocka_run_group_tests_name("GSO on tc egress", gso, NULL, NULL);
 	}
+	{
+		const struct CMUnitTest guard[] = { cmocka_unit_test(guard_ingress_and_heartbeat) };
+
+		guard_k = &kg;
+		heartbeat_k = &kh;
+		rc |= cmocka_run_group_tests_name("the guard's hooks and heartbeat", guard, NULL,
+						  NULL);
+	}
+	lq_kernel_close(&kh);
 	lq_kernel_close(&ks);
 	lq_kernel_close(&kg);
 	lq_kernel_close(&k);
