@@ -107,7 +107,11 @@ static void usage(void)
 	lq_opt_help_tracking(stdout, 28);
 	lq_opt_help_guard(stdout, 28,
 			  "drop garbage (see --guard-drop) and what is over the rates: the programs "
-			  "drop those packets (action \"drop\")");
+			  "drop those packets (action \"drop\") on the way in only (XDP or tc "
+			  "ingress), unless --guard-egress");
+	lq_opt_help_line(stdout, 28, "    --guard-egress",
+			 "with --endpoint: drop the host's own outgoing garbage too, at tc egress "
+			 "(GSO super-packets always pass)");
 	fputs(usage_tail, stdout);
 }
 
@@ -538,6 +542,7 @@ static int run(struct live *L)
 			return -1;
 		}
 		now = now_ns(CLOCK_MONOTONIC);
+		lq_kernel_heartbeat(&L->k, now); /* at least every 200 ms: the guard may drop */
 		if (L->cr) /* connections idle for the timeout end on this clock too */
 			lq_connrec_tick(L->cr, now + L->clock_offset);
 		if (now >= next_maps) {
@@ -575,6 +580,7 @@ enum {
 	OPT_TC_ATTACH,
 	OPT_TABLE_MAX,
 	OPT_CONN_FILE,
+	OPT_GUARD_EGRESS,
 };
 
 static int parse_args(int argc, char **argv, struct live_opts *o)
@@ -594,6 +600,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "table-max", required_argument, NULL, OPT_TABLE_MAX },
+		{ "guard-egress", no_argument, NULL, OPT_GUARD_EGRESS },
 		LQ_TRACKING_LONGOPTS,
 		LQ_OUTPUT_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
@@ -703,6 +710,9 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 			if (lq_opt_u32(TOOL, "--table-max", optarg, 1, 100000000, &o->table_max))
 				return 1;
 			break;
+		case OPT_GUARD_EGRESS:
+			o->cfg.flags |= LQ_CF_GUARD_EGRESS;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -724,6 +734,18 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 	for (; optind < argc; optind++)
 		if (add_iface(o, argv[optind]))
 			return 1;
+	if ((o->cfg.flags & LQ_CF_GUARD_EGRESS) && !(o->cfg.flags & LQ_CF_GUARD)) {
+		fputs(TOOL ": --guard-egress: only with --guard\n", stderr);
+		return 1;
+	}
+	if ((o->cfg.flags & LQ_CF_GUARD_EGRESS) && !o->endpoint) {
+		fputs(TOOL ": --guard-egress: only with --endpoint (a middlebox's hooks are "
+			   "all on the way in)\n",
+		      stderr);
+		return 1;
+	}
+	/* an orphan a kill -9 leaves attached drops nothing for long */
+	o->cfg.flags |= LQ_CF_HEARTBEAT;
 	if (snaplen_set && !o->write) {
 		fputs(TOOL ": --snaplen: only with --write\n", stderr);
 		return 1;
@@ -793,6 +815,7 @@ int main(int argc, char **argv)
 	if (lq_kernel_open(&L.k, &ko))
 		goto cleanup;
 	loaded = 1;
+	lq_kernel_heartbeat(&L.k, now_ns(CLOCK_MONOTONIC));
 	if (attach_all(&L, ifindex))
 		goto cleanup;
 	if (stop_signal) { /* stopped while loading: nothing was monitored */
