@@ -16,12 +16,14 @@ cd "$(dirname "$(readlink -f "$0")")"
 PACKAGES=(
 	# build
 	gcc make cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libpcap-dev libssl-dev libcmocka-dev
+	libzstd-dev libpcap-dev libssl-dev libcmocka-dev
 	# tests: the fuzz harnesses (libFuzzer's runtime)
 	libclang-rt-14-dev
 	# tests: captures, ground truth, network namespaces, real QUIC peers
 	python3 tshark tcpdump ethtool iproute2 nftables util-linux procps openssl
 	ngtcp2-client ngtcp2-server
+	# tests: compressed captures, streams, man pages, the unit, the metrics
+	gzip zstd strace mandoc man-db systemd curl prometheus
 	# benchmarks
 	gnuplot-nox time
 )
