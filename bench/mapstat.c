@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 		      stderr);
 		return 1;
 	}
-	if (capture_open(&cap, argv[optind], NULL))
+	if (capture_open(&cap, argv[optind], NULL, NULL))
 		return 1;
 	if (cap.dlt != DLT_EN10MB) {
 		fprintf(stderr, "linkquic-mapstat: '%s': only Ethernet captures\n", argv[optind]);
