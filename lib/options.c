@@ -2,12 +2,14 @@
 #include "options.h"
 
 #include <errno.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../parser/lq_packet.h"
 #include "connrec.h"
+#include "input.h"
 #include "output.h"
 #include "vocab.h"
 
@@ -288,13 +290,32 @@ int lq_opt_output(const char *tool, int c, const char *arg, struct lq_out_opts *
 	case LQ_OPT_CONN_UPDATE:
 		return lq_opt_u32(tool, "--conn-update", arg, 1, 86400 * 365, &o->conn_update) ? -1
 												: 0;
+	case 'l':
+		o->line_buffered = 1;
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return 0;
+	case LQ_OPT_VERSION:
+		lq_print_version(stdout, tool);
+		return 2;
 	default:
 		return 1;
 	}
 }
 
+void lq_print_version(FILE *f, const char *tool)
+{
+	char codecs[128];
+
+	lq_input_versions(codecs, sizeof(codecs));
+	fprintf(f, "%s %s\n%s\n%s\n", tool, LQ_VERSION, pcap_lib_version(), codecs);
+}
+
 void lq_opt_help_output(FILE *f, int col)
 {
+	lq_opt_help_line(f, col, "-l, --line-buffered",
+			 "standard output line-buffered, as tcpdump's -l: each record is written "
+			 "as it is made (linkquic-replay does so anyway when it reads a pipe or "
+			 "standard input)");
 	lq_opt_help_line(f, col, "-u, --utc",
 			 "START in UTC (default: local time, as tcpdump prints it; with the date "
 			 "when the table spans days or is not of today)");

@@ -29,6 +29,7 @@ enum {
 	LQ_OPT_VOCABULARY,
 	LQ_OPT_NO_META,
 	LQ_OPT_CONN_UPDATE,
+	LQ_OPT_VERSION,
 	LQ_OPT__TOOL,
 };
 
@@ -46,21 +47,29 @@ enum {
 	{ "vocabulary", no_argument, NULL, LQ_OPT_VOCABULARY }
 
 /* The output options both tools take: -u (START in UTC), --no-meta (no
- * metadata from the Initials) and --conn-update (-f conn's updates). */
+ * metadata from the Initials), --conn-update (-f conn's updates), -l
+ * (standard output line-buffered, as tcpdump's -l) and --version. */
 struct lq_out_opts {
 	int utc;
 	int no_meta;
 	uint32_t conn_update; /* seconds, 0 none */
+	int line_buffered;    /* -l */
 };
 
 #define LQ_OUTPUT_LONGOPTS                                                                   \
 	{ "utc", no_argument, NULL, 'u' },                                                   \
 	{ "no-meta", no_argument, NULL, LQ_OPT_NO_META },                                    \
-	{ "conn-update", required_argument, NULL, LQ_OPT_CONN_UPDATE }
+	{ "conn-update", required_argument, NULL, LQ_OPT_CONN_UPDATE },                      \
+	{ "line-buffered", no_argument, NULL, 'l' },                                         \
+	{ "version", no_argument, NULL, LQ_OPT_VERSION }
 
 /* Option c with argument arg, if it is one of LQ_OUTPUT_LONGOPTS: 0 taken,
- * -1 bad value (one line printed), 1 not one of them. */
+ * -1 bad value (one line printed), 1 not one of them, 2 --version was
+ * printed (the tool exits 0). -l makes standard output line-buffered at
+ * once (before anything is printed). */
 int lq_opt_output(const char *tool, int c, const char *arg, struct lq_out_opts *o);
+/* "linkquic-replay 0.1.0" and the libraries' versions, for --version. */
+void lq_print_version(FILE *f, const char *tool);
 /* Their help, descriptions from column col. */
 void lq_opt_help_output(FILE *f, int col);
 

@@ -4,6 +4,7 @@
  * emulated maps, the capture's timestamps as the clock.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,16 @@
 
 static const char usage_head[] =
 	"Usage: linkquic-replay [OPTIONS] FILE [FILTER...]\n"
-	"Follows QUIC connections in a capture (pcap or pcapng; FILE '-' reads standard\n"
-	"input) across connection ID changes, NAT rebinding, migration and new paths,\n"
-	"without keys. FILTER is a libpcap expression, as tcpdump takes it.\n"
+	"Follows QUIC connections in a capture across connection ID changes, NAT\n"
+	"rebinding, migration and new paths, without keys. FILTER is a libpcap\n"
+	"expression, as tcpdump takes it.\n"
+	"\n"
+	"FILE: pcap or pcapng (interfaces of different link types too), either of them\n"
+	"compressed with gzip (.pcap.gz) or zstd (.pcap.zst): told by its first bytes.\n"
+	"'-' reads standard input. From a pipe or standard input each record is written\n"
+	"as its frame comes. Ctrl-C (SIGINT) or SIGTERM stops the reading: what was read\n"
+	"is reported in full (records, table, summary) and the exit status is 130\n"
+	"(SIGTERM: 143).\n"
 	"\n"
 	"Output:\n"
 	"  -f, --format=FMT      table (default: connection table and summary),\n"
@@ -29,7 +37,8 @@ static const char usage_head[] =
 	"                        end of the input; with its SNI, ALPN, JA4...)\n"
 	"  -e, --events          records only for notable frames: events, pending,\n"
 	"                        garbage, limited\n"
-	"  -m, --maps            also print the maps at the end\n"
+	"  -m, --maps            also print the maps at the end (linkquic-live takes it\n"
+	"                        too; every N seconds there: --maps-every N)\n"
 	"  -q, --quiet           no connection table or summary\n"
 	"      --stream          each record as its frame is classified: the frames of a\n"
 	"                        new path whose connection is still undecided stay\n"
@@ -47,13 +56,18 @@ static const char usage_tail[] =
 	"                        (bpf_prog_test_run) instead of user space\n"
 	"      --compare         run both and report the first difference\n"
 	"  -v, --verbose         show libbpf's messages\n"
+	"      --version         print the version (and libpcap's, zlib's, zstd's)\n"
 	"  -h, --help            this text\n"
+	"\n"
+	"Exit status: 0 done, 1 an error (after what could be read was reported),\n"
+	"130 stopped by SIGINT, 143 by SIGTERM.\n"
 	"\n"
 	"Examples:\n"
 	"  linkquic-replay capture.pcapng\n"
+	"  linkquic-replay -f conn capture.pcap.zst\n"
 	"  linkquic-replay -f jsonl capture.pcap 'udp port 443' > records.jsonl\n"
 	"  linkquic-replay -f conn capture.pcapng | jq -r '.sni'\n"
-	"  tcpdump -i eth0 -w - udp | linkquic-replay -f csv -e -\n"
+	"  tcpdump -i eth0 -U -w - udp | linkquic-replay -f csv -e -\n"
 	"  linkquic-replay --guard --guard-rate 20:40 -f jsonl -e capture.pcap\n"
 	"  sudo linkquic-replay --compare capture.pcap\n";
 
@@ -85,6 +99,27 @@ static char *join_args(int argc, char **argv)
 		strcat(s, argv[i]);
 	}
 	return s;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM end the input, as tcpdump stops; no SA_RESTART, so
+ * that a read waiting on a pipe returns. A second one kills at once. */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 enum {
@@ -120,7 +155,7 @@ int main(int argc, char **argv)
 	lq_map_sizes_default(&o.sizes);
 
 	opterr = 0; /* our own one-line messages, named after the tool */
-	while ((c = getopt_long(argc, argv, ":f:emqt:uvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:elmqt:uvh", opts, NULL)) != -1) {
 		rc = lq_opt_tracking(TOOL, c, optarg, &o.cfg, &o.sizes);
 		if (rc < 0)
 			return 1;
@@ -131,6 +166,8 @@ int main(int argc, char **argv)
 		rc = lq_opt_output(TOOL, c, optarg, &o.out);
 		if (rc < 0)
 			return 1;
+		if (rc == 2)
+			return 0; /* --version */
 		if (rc == 0)
 			continue;
 		switch (c) {
@@ -191,10 +228,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	o.stop = &stop_signal;
+	catch_stop_signals();
 	if (o.mode == REPLAY_USER)
 		rc = replay_user(&o);
 	else
 		rc = replay_kernel(&o);
 	free(o.filter);
+	if (stop_signal) /* as a shell reports a process a signal ended */
+		return rc ? rc : 128 + stop_signal;
 	return rc;
 }

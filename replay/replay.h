@@ -6,6 +6,7 @@
 #ifndef LQ_REPLAY_H
 #define LQ_REPLAY_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "capture.h"
@@ -33,7 +34,8 @@ struct replay_opts {
 	int verbose;
 	int timing; /* --timing */
 	int stream; /* --stream: records as classified, no hold-back */
-	struct lq_out_opts out; /* -u, --no-meta, --conn-update */
+	struct lq_out_opts out; /* -u, --no-meta, --conn-update, -l */
+	volatile sig_atomic_t *stop; /* SIGINT or SIGTERM came: stop reading, finish */
 	struct lq_config cfg;
 	struct lq_map_sizes sizes;
 };
@@ -66,6 +68,9 @@ void replay_sink_free(struct replay_sink *s);
  * (*oom set). */
 struct lq_connrec *replay_connrec_new(const struct replay_opts *o, struct replay_sink *sink,
 				      int *oom);
+
+/* After a stop signal: one line saying where the input was cut. */
+void replay_interrupted(const struct replay_opts *o, const struct capture *cap);
 
 int replay_user(const struct replay_opts *o);
 int replay_kernel(const struct replay_opts *o);

@@ -145,7 +145,7 @@ int replay_kernel(const struct replay_opts *o)
 
 	if (lq_kernel_check_caps("linkquic-replay"))
 		return 1;
-	if (capture_open(&cap, o->file, o->filter))
+	if (capture_open(&cap, o->file, o->filter, o->stop))
 		return 1;
 	memset(&ko, 0, sizeof(ko));
 	ko.tool = "linkquic-replay";
@@ -208,10 +208,12 @@ int replay_kernel(const struct replay_opts *o)
 			lq_stats_add(&sink.st, &kr);
 		else
 			replay_sink_push(&sink, cap.frame, &kr);
+		if (cap.live)
+			fflush(stdout);
 	}
 	replay_sink_end(&sink);
 	if (cr)
-		lq_connrec_finish(cr, rc < 0 ? LQ_END_READ_ERROR : LQ_END_INPUT);
+		lq_connrec_finish(cr, rc < 0 ? LQ_END_READ_ERROR : *o->stop ? LQ_END_EXIT : LQ_END_INPUT);
 	if (rc < 0)
 		fprintf(stderr, "linkquic-replay: %s\n", cap.err);
 	err = lq_kernel_read_maps(&k, &kmaps);
@@ -239,6 +241,7 @@ int replay_kernel(const struct replay_opts *o)
 	}
 	if (compare)
 		lq_maps_free(&umaps);
+	replay_interrupted(o, &cap);
 	lq_connrec_free(cr);
 	replay_sink_free(&sink);
 	lq_kernel_close(&k);

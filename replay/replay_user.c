@@ -126,6 +126,14 @@ static void print_timing(uint64_t frames, uint64_t cpu, uint64_t wall)
 		frames, cpu, (double)cpu / n, wall, (double)wall / n);
 }
 
+void replay_interrupted(const struct replay_opts *o, const struct capture *cap)
+{
+	if (*o->stop)
+		fprintf(stderr, "linkquic-replay: %s: stopped by %s after frame %llu; what was read "
+				"is above\n", cap->file, *o->stop == SIGTERM ? "SIGTERM" : "SIGINT",
+			(unsigned long long)cap->frame);
+}
+
 int replay_user(const struct replay_opts *o)
 {
 	uint64_t cpu0, wall0, cpu1, wall1;
@@ -135,10 +143,10 @@ int replay_user(const struct replay_opts *o)
 	struct lq_result r;
 	struct lq_connrec *cr;
 	struct ahead q[3];
-	int rc = 1, head = 0, n = 0, i, oom;
+	int rc = 1, head = 0, n = 0, i, oom, depth;
 	const uint8_t *d;
 
-	if (capture_open(&cap, o->file, o->filter))
+	if (capture_open(&cap, o->file, o->filter, o->stop))
 		return 1;
 	if (lq_maps_init(&maps, &o->sizes)) {
 		fprintf(stderr, "linkquic-replay: cannot allocate the maps: out of memory\n");
@@ -165,13 +173,16 @@ int replay_user(const struct replay_opts *o)
 		}
 	}
 	lq_print_record_header(stdout, o->format, 0);
+	/* a live stream is classified frame by frame as it comes, each record
+	 * flushed: no frame waits for the next ones to be read */
+	depth = cap.live ? 1 : 3;
 	cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	wall0 = clock_ns(CLOCK_MONOTONIC);
 	/* Memory latency is most of the cost with many connections: the path
 	 * entry of the frame two ahead is fetched into the cache (bucket first,
 	 * then slot) while this one is classified. */
 	for (; rc != -2;) {
-		while (n < 3 && rc == 1) {
+		while (n < depth && rc == 1) {
 			struct ahead *a = &q[(head + n) % 3];
 
 			rc = capture_next(&cap, &d, &a->caplen, &a->ts);
@@ -197,12 +208,16 @@ int replay_user(const struct replay_opts *o)
 			fprintf(stderr, "linkquic-replay: frame %" PRIu64 ": out of memory for the "
 					"per-connection records (some are incomplete)\n", q[head].frame);
 		replay_sink_push(&sink, q[head].frame, &r);
+		if (cap.live)
+			fflush(stdout);
 		head = (head + 1) % 3;
 		n--;
 	}
 	replay_sink_end(&sink);
 	if (cr) /* before the table: its SNI column */
-		lq_connrec_finish(cr, rc == -1 ? LQ_END_READ_ERROR : LQ_END_INPUT);
+		lq_connrec_finish(cr, rc == -1	       ? LQ_END_READ_ERROR
+				      : *o->stop ? LQ_END_EXIT
+						 : LQ_END_INPUT);
 	cpu1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	wall1 = clock_ns(CLOCK_MONOTONIC);
 	replay_finish(o, &sink.st, &maps, sink.ct);
@@ -210,6 +225,7 @@ int replay_user(const struct replay_opts *o)
 		print_timing(sink.st.frames, cpu1 - cpu0, wall1 - wall0);
 	if (rc == -1)
 		fprintf(stderr, "linkquic-replay: %s\n", cap.err);
+	replay_interrupted(o, &cap);
 	for (i = 0; i < 3; i++)
 		free(q[i].buf);
 	lq_connrec_free(cr);
