@@ -1111,10 +1111,9 @@ def cap_linktypes():
                       'pcapng with four interfaces of DIFFERENT link types: the same two connections, '
                       'frame i on interface i mod 4: 0 Ethernet (microseconds), 1 raw IP (if_tsresol 9, '
                       'nanoseconds), 2 SLL2, 3 Ethernet+802.1Q. A reader must take the link type from '
-                      'each packet\'s interface, not from the file. tshark reads it; libpcap (so '
-                      'tcpdump) refuses it ("an interface has a type 101 different from the type of '
-                      'the first interface"), so a libpcap-based reader should fail with a clear '
-                      'error rather than misparse.'))
+                      'each packet\'s interface, not from the file. tshark and linkquic-replay '
+                      '(its own pcapng reader) read it; libpcap (so tcpdump) refuses it ("an '
+                      'interface has a type 101 different from the type of the first interface").'))
     _small_conns(cap)
     caps.append(cap)
     return caps

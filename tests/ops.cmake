@@ -1,0 +1,22 @@
+# The tests of the tools as an operator uses them, for include() from tests/CMakeLists.txt:
+# inputs as tcpdump and tshark give them, streams and signals, versions, installing.
+#
+#   ctest -L ops      all of them
+#
+# Exit code 77 means "cannot run here" (a tool missing, not root) and is shown as skipped.
+
+set(LQ_REPLAY_BIN $<TARGET_FILE:linkquic-replay>)
+
+# gzip and zstd copies of real captures read directly (file, stdin, two members); damaged ones
+# give what was read, then one line naming the file and the codec.
+add_test(NAME inputs
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/inputs.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(inputs PROPERTIES LABELS "ops;errors" TIMEOUT 60 SKIP_RETURN_CODE 77)
+
+# A capture fed slowly through a pipe: its first records before the input ends; SIGINT and
+# SIGTERM stop cleanly (130, 143) with the summary; -l writes a record a write(2).
+add_test(NAME stream
+         COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/stream.py ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(stream PROPERTIES LABELS ops TIMEOUT 120)
