@@ -17,6 +17,8 @@ PACKAGES=(
 	# build
 	gcc make cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 	libzstd-dev libpcap-dev libssl-dev libcmocka-dev
+	# build: IPFIX export (--export)
+	libfixbuf-dev
 	# tests: the fuzz harnesses (libFuzzer's runtime)
 	libclang-rt-14-dev
 	# tests: captures, ground truth, network namespaces, real QUIC peers
@@ -24,6 +26,8 @@ PACKAGES=(
 	ngtcp2-client ngtcp2-server
 	# tests: compressed captures, streams, man pages, the unit, the metrics
 	gzip zstd strace mandoc man-db systemd curl prometheus
+	# tests: IPFIX collectors (ipfixDump, nfacctd)
+	libfixbuf-tools pmacct
 	# benchmarks
 	gnuplot-nox time
 )

@@ -252,14 +252,23 @@ static void free_conn(struct cr_conn *c)
 	free(c);
 }
 
-/* Writes the record of c (an update, or its end for `why`). */
+/* where a record goes: -f conn's JSON, the other sink (lib/ipfix.c) */
+#define CR_TO_OUT 1u
+#define CR_TO_SINK 2u
+
+/* Writes the record of c (an update, or its end for `why`) to the sinks
+ * of `to` that there are. */
 static void write_record(struct lq_connrec *cr, struct cr_conn *c, int update,
-			 enum lq_conn_end why)
+			 enum lq_conn_end why, unsigned to)
 {
 	struct cr_meta *tmp = NULL;
 	const struct cr_meta *m = NULL;
 
-	if (!cr->o.out || !c->npaths)
+	if (!cr->o.out)
+		to &= ~CR_TO_OUT;
+	if (!cr->o.sink)
+		to &= ~CR_TO_SINK;
+	if (!to || !c->npaths)
 		return;
 	if (cr->o.meta) {
 		if (c->state == CR_M_LEARNING)
@@ -275,8 +284,23 @@ static void write_record(struct lq_connrec *cr, struct cr_conn *c, int update,
 			m = tmp;
 		}
 	}
-	cr_write_json(cr, c, m, update, why);
+	if (to & CR_TO_OUT)
+		cr_write_json(cr, c, m, update, why);
+	if (to & CR_TO_SINK)
+		cr->o.sink(cr->o.sink_ctx, c, m, update, why);
 	free(tmp);
+}
+
+/* The sink's update is due when the connection's life crossed a multiple
+ * of its interval since the last scan: no time to keep per connection. */
+static int sink_update_due(const struct lq_connrec *cr, const struct cr_conn *c, uint64_t prev,
+			   uint64_t now)
+{
+	uint64_t iv = cr->o.sink_update_ns;
+
+	if (!cr->o.sink || !iv || now <= c->first)
+		return 0;
+	return (now - c->first) / iv > (prev > c->first ? (prev - c->first) / iv : 0);
 }
 
 /* The connection ends: its metadata settled, its record written, freed. */
@@ -286,7 +310,7 @@ static void end_conn(struct lq_connrec *cr, struct cr_conn *c, enum lq_conn_end 
 		lq_meta_finish(c->meta);
 		meta_done(cr, c);
 	}
-	write_record(cr, c, 0, why);
+	write_record(cr, c, 0, why, CR_TO_OUT | CR_TO_SINK);
 	unlink_conn(cr, c->conn);
 	free_conn(c);
 }
@@ -568,13 +592,15 @@ void lq_connrec_tick(struct lq_connrec *cr, uint64_t now)
 {
 	struct cr_conn **v;
 	uint32_t n, i, k;
-	uint64_t step = cr->o.idle_ns / 4 < CR_SCAN_NS ? cr->o.idle_ns / 4 : CR_SCAN_NS;
+	uint64_t step = cr->o.idle_ns / 4 < CR_SCAN_NS ? cr->o.idle_ns / 4 : CR_SCAN_NS, prev;
 
 	if (now > cr->now)
 		cr->now = now;
 	if (now < cr->next_scan)
 		return;
 	cr->next_scan = now + (step ? step : 1);
+	prev = cr->last_scan;
+	cr->last_scan = now;
 	if (cr->undec)
 		lq_undec_expire(cr->undec, now);
 	v = all_conns(cr, &n);
@@ -583,7 +609,8 @@ void lq_connrec_tick(struct lq_connrec *cr, uint64_t now)
 	/* the ones to write, in the order they began (the same for the same input) */
 	for (i = k = 0; i < n; i++)
 		if ((now > v[i]->last && now - v[i]->last > cr->o.idle_ns) ||
-		    (cr->o.update_ns && now - v[i]->last_update >= cr->o.update_ns))
+		    (cr->o.update_ns && now - v[i]->last_update >= cr->o.update_ns) ||
+		    sink_update_due(cr, v[i], prev, now))
 			v[k++] = v[i];
 	qsort(v, k, sizeof(*v), cmp_by_first);
 	for (i = 0; i < k; i++) {
@@ -593,8 +620,12 @@ void lq_connrec_tick(struct lq_connrec *cr, uint64_t now)
 			end_conn(cr, c, LQ_END_IDLE);
 			continue;
 		}
-		write_record(cr, c, 1, LQ_END_IDLE);
-		c->last_update = now;
+		if (cr->o.update_ns && now - c->last_update >= cr->o.update_ns) {
+			write_record(cr, c, 1, LQ_END_IDLE, CR_TO_OUT);
+			c->last_update = now;
+		}
+		if (sink_update_due(cr, c, prev, now))
+			write_record(cr, c, 1, LQ_END_IDLE, CR_TO_SINK);
 	}
 	free(v);
 }

@@ -49,6 +49,14 @@ enum lq_conn_end { LQ_CONN_END_LIST(LQ__CONN_END_ENUM) LQ_END__COUNT };
 /* The connection's server name is known (for the table's SNI column). */
 typedef void (*lq_connrec_named_fn)(void *ctx, uint64_t conn, const char *sni);
 
+/* Another sink of the records (lib/ipfix.h): each connection as it ends,
+ * and, every sink_update_ns of its life, as an update. c and m as
+ * connrec_priv.h keeps them (m NULL with metadata off). */
+struct cr_conn;
+struct cr_meta;
+typedef void (*lq_connrec_sink_fn)(void *ctx, const struct cr_conn *c, const struct cr_meta *m,
+				   int update, enum lq_conn_end why);
+
 struct lq_connrec_opts {
 	uint64_t idle_ns;   /* a connection unused this long has ended */
 	uint64_t update_ns; /* --conn-update: an update record this often, 0 none */
@@ -59,6 +67,9 @@ struct lq_connrec_opts {
 	FILE *out;	    /* where the records go; NULL: none are written */
 	lq_connrec_named_fn named;
 	void *named_ctx;
+	lq_connrec_sink_fn sink; /* NULL: none */
+	void *sink_ctx;
+	uint64_t sink_update_ns; /* the sink's updates (its active timeout), 0 none */
 };
 
 struct lq_connrec;

@@ -2,6 +2,7 @@
 /*
  * connrec_priv.h - what lib/connrec.c (the connections) and
  * lib/connrec_json.c (their records) share: a connection as it is kept.
+ * lib/ipfix.c, the records' other sink, reads it too.
  */
 #ifndef LQ_CONNREC_PRIV_H
 #define LQ_CONNREC_PRIV_H
@@ -100,6 +101,7 @@ struct lq_connrec {
 	struct cr_slot *slots; /* open addressing by label, linear probing */
 	uint32_t nslots, n;
 	uint64_t next_scan, now;
+	uint64_t last_scan; /* the sink's updates are due from one scan to the next */
 	uint64_t written;
 	struct lq_undec *undec;
 	char *buf; /* one record as it is written */
