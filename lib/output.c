@@ -225,6 +225,14 @@ static void f_ts(const struct rec_view *w, struct fv *v)
 	v->s = v->buf;
 }
 
+/* the same time, lossless where JSON numbers are doubles (jq, JavaScript,
+ * Python's float): nanoseconds since the epoch as a string of digits */
+static void f_ts_ns(const struct rec_view *w, struct fv *v)
+{
+	snprintf(v->buf, sizeof(v->buf), "%" PRIu64, (uint64_t)w->r->ts);
+	fv_str(v, v->buf);
+}
+
 static void f_src(const struct rec_view *w, struct fv *v)
 {
 	fv_str(v, w->has_ip ? lq_fmt_ip(&w->r->src.ip, v->buf, sizeof(v->buf)) : NULL);
@@ -377,6 +385,7 @@ static const struct rec_field {
 } rec_fields[] = {
 	{ "frame", f_frame, 0, "1-based index of the frame in the input" },
 	{ "ts", f_ts, 0, "capture time, seconds with nanoseconds" },
+	{ "ts_ns", f_ts_ns, 0, "the same, nanoseconds since the epoch as a string: lossless" },
 	{ "src", f_src, 0, "source address" },
 	{ "sport", f_sport, 0, "source UDP port (null when not UDP)" },
 	{ "dst", f_dst, 0, "destination address" },
