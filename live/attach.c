@@ -13,16 +13,12 @@
 #include <unistd.h>
 
 #include "../parser/lq_types.h"
+#include "orphans.h"
 
 /* tcx attach types (kernel 6.6, include/uapi/linux/bpf.h); this system's
  * headers predate them, the numbers are ABI. */
 #define LIVE_BPF_TCX_INGRESS 46
 #define LIVE_BPF_TCX_EGRESS 47
-
-/* Where our cls_bpf filter sits on a clsact qdisc: a fixed slot, so that a
- * second instance finds it taken (tc refuses the same handle and priority). */
-#define LIVE_TC_HANDLE 0x4c51
-#define LIVE_TC_PRIO 0x4c51
 
 int live_iface_lookup(const char *tool, const char *name, int *ifindex)
 {
@@ -77,8 +73,7 @@ cleanup:
 	return err;
 }
 
-/* The name of a loaded program, "" when it cannot be read. */
-static void prog_name(uint32_t id, char *buf, size_t n)
+void live_prog_name(uint32_t id, char *buf, size_t n)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
@@ -91,6 +86,11 @@ static void prog_name(uint32_t id, char *buf, size_t n)
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
 		snprintf(buf, n, "%s", info.name);
 	close(fd);
+}
+
+int live_is_our_tc_prog(const char *name)
+{
+	return !strcmp(name, "lq_tc_in") || !strcmp(name, "lq_tc_out");
 }
 
 static uint32_t prog_id(int prog_fd)
@@ -134,7 +134,7 @@ static void report_xdp_holder(const char *tool, const struct live_attachment *a,
 			strerror(-err), err);
 		return;
 	}
-	prog_name(id, name, sizeof(name));
+	live_prog_name(id, name, sizeof(name));
 	if (!strcmp(name, "lq_xdp"))
 		fprintf(stderr,
 			"%s: %s: already monitored: XDP program lq_xdp (id %u, %s) of another "
@@ -224,7 +224,7 @@ static int tc_other_instance(const char *tool, const struct live_attachment *a, 
 		for (i = 0; i < q.prog_cnt && i < sizeof(ids) / sizeof(ids[0]); i++) {
 			if (ids[i] == own_id)
 				continue;
-			prog_name(ids[i], other, sizeof(other));
+			live_prog_name(ids[i], other, sizeof(other));
 			if (strcmp(other, name))
 				continue;
 			fprintf(stderr,
@@ -239,12 +239,27 @@ static int tc_other_instance(const char *tool, const struct live_attachment *a, 
 	tc_hook_init(&hook, a->ifindex, egress);
 	tc_opts_init(&o);
 	if (!bpf_tc_query(&hook, &o)) {
-		fprintf(stderr,
-			"%s: %s: already monitored: tc %s filter handle 0x%x prio 0x%x (program id "
-			"%u) of another linkquic-live is attached (if none runs: tc filter del dev "
-			"%s %s handle 0x%x prio 0x%x bpf)\n",
-			tool, a->ifname, dir, LIVE_TC_HANDLE, LIVE_TC_PRIO, o.prog_id, a->ifname, dir,
-			LIVE_TC_HANDLE, LIVE_TC_PRIO);
+		int pid = live_prog_holder(o.prog_id);
+
+		live_prog_name(o.prog_id, other, sizeof(other));
+		if (!live_is_our_tc_prog(other))
+			fprintf(stderr,
+				"%s: %s: cannot attach the tc %s filter: program '%s' (id %u) holds "
+				"our slot, handle 0x%x prio 0x%x, and is not replaced\n",
+				tool, a->ifname, dir, other[0] ? other : "?", o.prog_id, LIVE_TC_HANDLE,
+				LIVE_TC_PRIO);
+		else if (pid > 0)
+			fprintf(stderr,
+				"%s: %s: already monitored: tc %s filter handle 0x%x prio 0x%x (%s, id "
+				"%u) of another linkquic-live (pid %d) is attached\n",
+				tool, a->ifname, dir, LIVE_TC_HANDLE, LIVE_TC_PRIO, other, o.prog_id, pid);
+		else /* no process seen to hold it, but /proc could not all be read */
+			fprintf(stderr,
+				"%s: %s: already monitored: tc %s filter handle 0x%x prio 0x%x (%s, id "
+				"%u) of another linkquic-live is attached (if none runs: tc filter del "
+				"dev %s %s handle 0x%x prio 0x%x bpf)\n",
+				tool, a->ifname, dir, LIVE_TC_HANDLE, LIVE_TC_PRIO, other, o.prog_id,
+				a->ifname, dir, LIVE_TC_HANDLE, LIVE_TC_PRIO);
 		return -EEXIST;
 	}
 	return 0;
@@ -292,7 +307,7 @@ int live_attach_tc(const char *tool, struct live_attachment *a, int prog_fd, int
 	a->link_fd = -1;
 	a->tc_filter = 0;
 	a->tc_qdisc_created = 0;
-	prog_name(own, name, sizeof(name));
+	live_prog_name(own, name, sizeof(name));
 
 	if (api == LIVE_TC_TCX) {
 		fd = bpf_link_create(prog_fd, a->ifindex,

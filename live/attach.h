@@ -10,7 +10,14 @@
 #define LQ_LIVE_ATTACH_H
 
 #include <net/if.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* Where our cls_bpf filter sits on a clsact qdisc: a fixed slot, so that a
+ * second instance finds it taken (tc refuses the same handle and priority),
+ * and the next start finds what a killed one left (orphans.h). */
+#define LIVE_TC_HANDLE 0x4c51
+#define LIVE_TC_PRIO 0x4c51
 
 enum live_xdp_mode {
 	LIVE_XDP_AUTO = 0, /* native where the driver has it, generic otherwise */
@@ -33,6 +40,11 @@ struct live_attachment {
 	int tc_qdisc_created; /* this process created the clsact qdisc */
 	char how[24];	/* "xdp native", "tcx", "tc clsact", ... for people */
 };
+
+/* The name of loaded program id in buf ("" when it cannot be read). */
+void live_prog_name(uint32_t id, char *buf, size_t n);
+/* Is it one of our tc programs? */
+int live_is_our_tc_prog(const char *name);
 
 /* Resolves NAME, and checks that it is up and carries Ethernet frames (what
  * the programs parse). */

@@ -24,6 +24,7 @@
 #include "kernel.h"
 #include "linklayer.h"
 #include "options.h"
+#include "orphans.h"
 #include "output.h"
 #include "pcapng.h"
 
@@ -436,7 +437,8 @@ static void detach_all(struct live *L)
 		live_detach(&L->att[i]);
 }
 
-/* Attaches the programs to every interface; on any failure nothing stays. */
+/* Attaches the programs to every interface, after removing what a killed
+ * instance left there; on any failure nothing stays. */
 static int attach_all(struct live *L, const int *ifindex)
 {
 	const struct live_opts *o = L->o;
@@ -446,6 +448,10 @@ static int attach_all(struct live *L, const int *ifindex)
 	for (i = 0; i < o->nif && !stop_signal; i++) {
 		struct live_attachment *a = &L->att[L->natt];
 
+		/* what a killed instance left here first (--tc-attach clsact) */
+		err = live_remove_orphans(TOOL, o->ifnames[i], ifindex[i]);
+		if (err)
+			goto fail;
 		memset(a, 0, sizeof(*a));
 		a->link_fd = -1;
 		snprintf(a->ifname, sizeof(a->ifname), "%s", o->ifnames[i]);
