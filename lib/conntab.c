@@ -28,6 +28,12 @@ struct lq_conntab {
 	uint32_t n, cap;
 	uint32_t *slots; /* open addressing: index + 1, 0 empty */
 	uint32_t nslots;
+	/* every path of every connection, open addressing on (label, client,
+	 * server): (connection index + 1) << 32 | path index, 0 empty. A
+	 * connection with a million paths (a flood of rebindings) costs a
+	 * lookup a frame, not a scan of its paths. */
+	uint64_t *pslots;
+	uint32_t npslots, npaths;
 	uint32_t max_conns, max_paths; /* 0: no bound */
 	int incomplete;
 	struct lq_undec *undec; /* frames of undecided paths, made when the first comes */
@@ -51,6 +57,7 @@ void lq_conntab_free(struct lq_conntab *t)
 	free(t->conns);
 	lq_undec_free(t->undec);
 	free(t->slots);
+	free(t->pslots);
 	free(t);
 }
 
@@ -98,6 +105,74 @@ static int grow(struct lq_conntab *t)
 	return 0;
 }
 
+static uint32_t pslot_of(uint64_t conn, const struct lq_endpoint *client,
+			 const struct lq_endpoint *server, uint32_t nslots)
+{
+	const uint8_t *b[2] = { (const uint8_t *)client, (const uint8_t *)server };
+	uint64_t x = conn * 0x9e3779b97f4a7c15ULL;
+	size_t i, j;
+
+	for (j = 0; j < 2; j++)
+		for (i = 0; i < sizeof(*client); i++)
+			x = (x ^ b[j][i]) * 0x100000001b3ULL;
+	return (uint32_t)(x ^ (x >> 29)) & (nslots - 1);
+}
+
+static int path_is(const struct lq_conntab *t, uint64_t v, uint64_t conn,
+		   const struct lq_endpoint *client, const struct lq_endpoint *server)
+{
+	const struct ct_conn *c = &t->conns[(v >> 32) - 1];
+	const struct ct_path *p = &c->paths[(uint32_t)v];
+
+	return c->conn == conn && !memcmp(&p->client, client, sizeof(*client)) &&
+	       !memcmp(&p->server, server, sizeof(*server));
+}
+
+/* (Re)builds the path slots, ns of them: when they fill up, and when the
+ * paths were sorted (their indices change). */
+static int prehash(struct lq_conntab *t, uint32_t ns)
+{
+	uint32_t i, j, s;
+	uint64_t *slots = calloc(ns, sizeof(*slots));
+
+	if (!slots)
+		return -1;
+	for (i = 0; i < t->n; i++)
+		for (j = 0; j < t->conns[i].npaths; j++) {
+			const struct ct_path *p = &t->conns[i].paths[j];
+
+			for (s = pslot_of(t->conns[i].conn, &p->client, &p->server, ns); slots[s];
+			     s = (s + 1) & (ns - 1))
+				;
+			slots[s] = ((uint64_t)(i + 1) << 32) | j;
+		}
+	free(t->pslots);
+	t->pslots = slots;
+	t->npslots = ns;
+	return 0;
+}
+
+static int pgrow(struct lq_conntab *t)
+{
+	return prehash(t, t->npslots ? t->npslots * 2 : 1024);
+}
+
+/* The slot of connection c's path (client, server): its entry, or the empty
+ * slot where it would go; NULL when out of memory. */
+static uint64_t *path_slot(struct lq_conntab *t, const struct ct_conn *c,
+			   const struct lq_endpoint *client, const struct lq_endpoint *server)
+{
+	uint32_t s;
+
+	if (t->npaths * 2 >= t->npslots && pgrow(t))
+		return NULL;
+	for (s = pslot_of(c->conn, client, server, t->npslots); t->pslots[s];
+	     s = (s + 1) & (t->npslots - 1))
+		if (path_is(t, t->pslots[s], c->conn, client, server))
+			break;
+	return &t->pslots[s];
+}
+
 /* The connection's entry, made if new; NULL with *full set when it is new
  * and the table holds max_conns already, NULL alone when out of memory. */
 static struct ct_conn *find(struct lq_conntab *t, uint64_t conn, int *full)
@@ -133,7 +208,7 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 	const struct lq_endpoint *client, *server;
 	struct ct_conn *c;
 	struct ct_path *p = NULL;
-	uint32_t i;
+	uint64_t *ps;
 	int d, full = 0;
 
 	if (!r->conn) {
@@ -155,13 +230,11 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 	d = r->dir;
 	client = d == LQ_C2S ? &r->src : &r->dst;
 	server = d == LQ_C2S ? &r->dst : &r->src;
-	for (i = 0; i < c->npaths; i++) {
-		if (!memcmp(&c->paths[i].client, client, sizeof(*client)) &&
-		    !memcmp(&c->paths[i].server, server, sizeof(*server))) {
-			p = &c->paths[i];
-			break;
-		}
-	}
+	ps = path_slot(t, c, client, server);
+	if (!ps)
+		return -1;
+	if (*ps)
+		p = &c->paths[(uint32_t)*ps];
 	if (!p && t->max_paths && c->npaths >= t->max_paths) {
 		t->incomplete = 1;
 		return 0;
@@ -176,6 +249,8 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 			c->paths = np;
 			c->cap = cap;
 		}
+		*ps = ((uint64_t)(c - t->conns + 1) << 32) | c->npaths;
+		t->npaths++;
 		p = &c->paths[c->npaths++];
 		memset(p, 0, sizeof(*p));
 		p->client = *client;
@@ -299,8 +374,11 @@ int lq_conntab_get(const struct lq_conntab *t, uint64_t conn, unsigned path,
 	return 0;
 }
 
-void lq_conntab_print(FILE *f, const struct lq_conntab *t)
+void lq_conntab_print(FILE *f, const struct lq_conntab *ct)
 {
+	/* printing sorts each connection's paths in place (and so moves the
+	 * path slots): the table's order, not its content, changes */
+	struct lq_conntab *t = (struct lq_conntab *)ct;
 	struct ct_conn **v;
 	struct lq_table *tab;
 	uint32_t i, j;
@@ -315,6 +393,13 @@ void lq_conntab_print(FILE *f, const struct lq_conntab *t)
 	for (i = 0; i < t->n; i++) {
 		v[i] = &t->conns[i];
 		qsort(v[i]->paths, v[i]->npaths, sizeof(v[i]->paths[0]), cmp_path);
+	}
+	/* the paths' indices moved: the slots follow (on failure, none: they
+	 * are rebuilt at the next add) */
+	if (t->npslots && prehash(t, t->npslots)) {
+		free(t->pslots);
+		t->pslots = NULL;
+		t->npslots = 0;
 	}
 	/* a connection named by lq_conntab_set_sni alone has no path to show */
 	for (i = j = 0; i < t->n; i++)

@@ -352,6 +352,62 @@ static void table_path(const struct lq_result *v, int n, unsigned path, struct l
 	lq_conntab_free(t);
 }
 
+/* Many paths of one connection (a flood of rebindings), two frames each, the
+ * first frames of all of them before the second ones, a printed table (which
+ * sorts the paths) between, and a second connection's frames among them:
+ * every path counted as its own, none merged, none split. */
+static void table_many_paths(void **state)
+{
+	enum { NP = 5000 };
+	struct lq_conntab *t = lq_conntab_new();
+	struct lq_endpoint srv = ep(1, 443);
+	struct lq_conntab_path p;
+	FILE *null = fopen("/dev/null", "w");
+	uint64_t seen[NP];
+	int i, pass;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(null);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < NP; i++) {
+			struct lq_endpoint cli = ep((uint8_t)(100 + i % 100), (uint16_t)(10000 + i));
+			struct lq_result r = res((uint64_t)(pass * NP + i) * 1000, A, cli, srv, LQ_C2S,
+						 LQ_PT_1RTT, (uint16_t)(60 + pass));
+			struct lq_result b = res((uint64_t)(pass * NP + i) * 1000 + 1, A + 1, srv,
+						 ep(7, 7000), LQ_S2C, LQ_PT_1RTT, 70);
+
+			assert_int_equal(lq_conntab_add(t, &r), 0);
+			if (i % 10 == 0)
+				assert_int_equal(lq_conntab_add(t, &b), 0);
+		}
+		if (pass == 0)
+			lq_conntab_print(null, t); /* sorts the paths: the lookups must follow */
+	}
+	assert_int_equal(lq_conntab_count(t), 2);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < NP; i++) {
+		int port;
+
+		assert_int_equal(lq_conntab_get(t, A, (unsigned)i, &p), 0);
+		assert_int_equal(p.npaths, NP);
+		port = p.client.port - 10000;
+		assert_true(port >= 0 && port < NP);
+		if (p.pkts[0] != 2 || p.pkts[1] != 0 || p.bytes[0] != 121 || seen[port])
+			fail_msg("path %d (client port %u): expected 2 packets, 121 bytes, once; actual "
+				 "%llu/%llu packets, %llu bytes, seen %llu times before",
+				 i, p.client.port, (unsigned long long)p.pkts[0],
+				 (unsigned long long)p.pkts[1], (unsigned long long)p.bytes[0],
+				 (unsigned long long)seen[port]);
+		seen[port]++;
+	}
+	assert_int_equal(lq_conntab_get(t, A + 1, 0, &p), 0);
+	assert_int_equal(p.npaths, 1);
+	assert_int_equal(p.pkts[1], 2 * (NP / 10));
+	fclose(null);
+	lq_conntab_free(t);
+}
+
 static void deferred_link(void **state)
 {
 	struct lq_result s[16], h[16];
@@ -865,7 +921,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(counts_and_paths), cmocka_unit_test(idle_end_and_order),
 		cmocka_unit_test(updates),	    cmocka_unit_test(bound_evicts),
-		cmocka_unit_test(deferred_link),    cmocka_unit_test(link_covers_fewer),
+		cmocka_unit_test(table_many_paths), cmocka_unit_test(deferred_link),
+		cmocka_unit_test(link_covers_fewer),
 		cmocka_unit_test(link_unseen),	    cmocka_unit_test(undecided_bound),
 		cmocka_unit_test(meta_hello),	    cmocka_unit_test(meta_bad_input),
 		cmocka_unit_test(udp_payload),	    cmocka_unit_test(random_input),
