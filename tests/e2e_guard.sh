@@ -20,14 +20,22 @@
 # reports, from 224 sources that each stay under the rates, and
 # spoofed-looking Initials (well-formed 1200-byte v1 Initials with random
 # CIDs) from 5 sources at a high rate (one of them an IPv6 /64 of four
-# hosts) and from 176 sources at a low rate. While it runs, ngtcp2
-# gtlsclient transfers go from the client: over IPv4 and IPv6, one with a
-# migration to a new port. Then:
+# hosts) and from 176 sources at a low rate; and the attacks on the
+# guard's state (tests/flood.py, README "The guard"): an unanswered Initial
+# then short headers that try to teach IDs, one-packet rivals, a probe-sized
+# flood from 60 sources at the migrating connection's server, and Initials
+# spoofed from the real client's own address (the router does no
+# reverse-path filtering). While it runs, ngtcp2 gtlsclient transfers go
+# from the client: over IPv4 and IPv6, one with a migration to a new port.
+# Then:
 #   a. every transfer completed: exit status 0, the handshake done, the
 #      downloaded file of the size asked for;
 #   b. no packet of a real connection was dropped: no record whose address
-#      is the client's, or whose label is one of the client's connections,
-#      has "action":"drop" (and the migration's probe was linked);
+#      is the client's (but the attacks' spoofed datagrams), or whose label
+#      is one of the client's connections, has "action":"drop" (and the
+#      migration's probe was linked, the attacks notwithstanding); the
+#      attacks' short headers are garbage unknown_dcid or pending, passed,
+#      and the spoofed Initials pass (the client is verified);
 #   c. the flood as the router saw it is the flood sent, datagram for
 #      datagram (per source port, in order, same length); every garbage
 #      datagram got verdict garbage, the reason of its class, and was
@@ -152,12 +160,16 @@ attacker_setup() {
 		ip -n "$LQ_NS_R" route add "$FLOOD_NET4" via "$A4" &&
 		ip -n "$LQ_NS_R" -6 route add "$FLOOD_NET6" via "$A6" || return 1
 	# every flood source is a local address of the attacker (its loopback)
-	python3 "$TOP/tests/flood.py" addrs | while read -r a; do
+	python3 "$TOP/tests/flood.py" addrs --attacks --spoof4 "$LQ_C4" | while read -r a; do
 		case $a in
 		*:*) echo "address add $a/128 dev lo nodad" ;;
 		*) echo "address add $a/32 dev lo" ;;
 		esac
 	done | ip -n "$LQ_NS_A" -batch - || return 1
+	# the attacks spoof the client's address from here: the router takes
+	# them as they come (no reverse-path filter)
+	ip netns exec "$LQ_NS_R" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf."$IF_RA".rp_filter=0 || return 1
 	# a queue on the attacker's side: a full veth ring pushes back on the
 	# sender instead of losing datagrams unseen
 	tc -n "$LQ_NS_A" qdisc add dev "$IF_A" root pfifo limit 50000
@@ -246,7 +258,8 @@ clients_wait || fail "transfers before the flood"
 log "flood: $PPS datagrams/s for ${FLOOD_SECONDS}s from the attacker (seed $SEED)"
 ip netns exec "$LQ_NS_A" timeout $((FLOOD_SECONDS + 30)) python3 "$TOP/tests/flood.py" send \
 	--to4 "$LQ_S4" --to6 "$LQ_S6" --port $PORT --rate "$PPS" --duration "$FLOOD_SECONDS" \
-	--seed "$SEED" --log "$WORK/flood.log" >"$WORK/flood.json" 2>"$WORK/flood.err" &
+	--seed "$SEED" --attack-port $MIG_PORT --spoof4 "$LQ_C4" \
+	--log "$WORK/flood.log" >"$WORK/flood.json" 2>"$WORK/flood.err" &
 FLOOD=$!
 PIDS+=("$FLOOD")
 wait_for 20 "the flood to start" grep -qs "planned" "$WORK/flood.err" || fail "flood.py did not start"

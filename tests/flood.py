@@ -37,6 +37,24 @@ kinds of senders:
   low       spoofed-looking Initials, many sources at a low rate: 160 IPv4
             addresses and 16 IPv6 /64s at --low-rate each
 
+and, with --attack-port, the attacks on the guard's state (README "The
+guard"), towards the server's port --attack-port where a real connection
+migrates meanwhile:
+
+  teach     one Initial nobody answers (random payload), then short headers
+            on that 4-tuple, each with a new DCID, to --port (198.19.4.1):
+            they must teach no ID
+  rival     one 41-byte short header with a random DCID at a time
+            (198.19.4.2): it must not stand in the way of a migration
+  probe     1200-byte short headers with random DCIDs from 60 sources
+            (198.19.5.0/24), each like the first packet of a migration
+and, with --spoof4 ADDR (a real client's address, which the attacker host
+then needs as a local address too):
+  spoof     Initials "from" the client's address at --spoof-rate to --port:
+            they must not spend the client's budget
+  rival     a 41-byte short header with a random DCID from the client's
+            address, at another port
+
 A spoofed-looking Initial is a well-formed 1200-byte QUIC v1 Initial (fixed
 bit set, 8 to 20-byte DCID, 1 to 20-byte SCID, no token, a Length that fills
 the datagram) with random CIDs and a random (so undecryptable) payload: not
@@ -70,9 +88,9 @@ PORT = 443
 # ---- the sources ----------------------------------------------------------------
 
 
-def sources():
-    """[(kind, address, bucket, rate factor)]; bucket names the guard's source:
-    the IPv4 address or the IPv6 /64."""
+def sources(attacks=False, spoof4=None):
+    """[(kind, address, bucket)]; bucket names the guard's source: the IPv4
+    address or the IPv6 /64."""
     out = []
     for i in range(1, 201):
         out.append(("garbage", "198.19.1.%d" % i))
@@ -86,6 +104,14 @@ def sources():
         out.append(("low", "198.19.3.%d" % i))
     for i in range(1, 17):
         out.append(("low", "2001:db8:103:%x::1" % i))
+    if attacks:
+        out.append(("teach", "198.19.4.1"))
+        out.append(("rival", "198.19.4.2"))
+        for i in range(1, 61):
+            out.append(("probe", "198.19.5.%d" % i))
+    if spoof4:
+        out.append(("spoof", spoof4))
+        out.append(("rival", spoof4))
     return [(k, a, bucket_of(a)) for k, a in out]
 
 
@@ -191,6 +217,12 @@ def fixed_bit(rng):
     return bytes([b0]) + rng.randbytes(rng.randint(21, 1150)), None
 
 
+def short(rng, size):
+    """A short header of size bytes with a random 8-to-20-byte DCID (the
+    rest random too): what no connection has."""
+    return bytes([0x40 | rng.randrange(64)]) + rng.randbytes(size - 1), None
+
+
 def unknown_dcid(rng):
     return bytes([0x40 | rng.randrange(64)]) + rng.randbytes(rng.randint(21, 1150)), None
 
@@ -220,7 +252,7 @@ def form_of(payload):
 def plan(args):
     """Flows and the datagrams: [(t, flow, class, payload, dcid)] sorted by t."""
     rng = random.Random(args.seed)
-    srcs = sources()
+    srcs = sources(args.attack_port is not None, args.spoof4)
     flows = []
     nhigh = sum(1 for k, _, _ in srcs if k == "high") + 1  # the IPv6 /64 counts once
     nlow = sum(1 for k, _, _ in srcs if k == "low")
@@ -230,24 +262,31 @@ def plan(args):
         sys.exit("flood.py: --rate %g leaves nothing for garbage (high %d x %g, low %d x %g)" %
                  (args.rate, nhigh, args.high_rate, nlow, args.low_rate))
     per_rate = {"garbage": garb_rate / ngarb, "high": args.high_rate,
-                "high6": args.high_rate / 4, "low": args.low_rate}
+                "high6": args.high_rate / 4, "low": args.low_rate, "teach": 100, "rival": 2,
+                "probe": 4, "spoof": args.spoof_rate}
     items = []
     for kind, addr, bucket in srcs:
         v6 = ":" in addr
         flow = len(flows)
-        flows.append({"src": addr, "dst": args.to6 if v6 else args.to4, "dport": args.port,
+        dport = args.attack_port if kind in ("rival", "probe") else args.port
+        flows.append({"src": addr, "dst": args.to6 if v6 else args.to4, "dport": dport,
                       "kind": "high" if kind == "high6" else kind, "bucket": bucket,
                       "rate": per_rate[kind]})
         r = per_rate[kind]
         scids = set()
         t = rng.uniform(0, 1 / r)
+        first = True
         while t < args.duration:
             if kind == "garbage":
                 cls = rng.choice(GARBAGE_CLASSES)
                 payload, dcid = MAKERS[cls](rng)
+            elif kind in ("teach", "rival", "probe") and not (kind == "teach" and first):
+                cls = kind
+                payload, dcid = short(rng, {"teach": 60, "rival": 41, "probe": 1200}[kind])
             else:
                 cls = "initial"
                 payload, dcid = initial(rng, 1200, used=scids)
+            first = False
             items.append((t, flow, cls, payload, dcid))
             t += 1 / r
     items.sort(key=lambda x: (x[0], x[1]))
@@ -332,7 +371,9 @@ def send(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("addrs", help="the source addresses, one a line")
+    a = sub.add_parser("addrs", help="the source addresses, one a line")
+    a.add_argument("--attacks", action="store_true", help="with the attacks' sources")
+    a.add_argument("--spoof4", help="and a client's address the attacks spoof")
     s = sub.add_parser("send", help="send the flood, print the summary")
     s.add_argument("--to4", required=True, help="the server's IPv4 address")
     s.add_argument("--to6", required=True, help="the server's IPv6 address")
@@ -347,9 +388,14 @@ def main():
                    help="stop sending after this many seconds (default duration + 10)")
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--log", help="a line per datagram sent")
+    s.add_argument("--attack-port", type=int, default=None,
+                   help="send the attacks (teach, rival, probe) too; rival and probe go here")
+    s.add_argument("--spoof4", help="a real client's address: Initials and a rival from it")
+    s.add_argument("--spoof-rate", type=float, default=300,
+                   help="Initials per second spoofed from --spoof4")
     args = ap.parse_args()
     if args.cmd == "addrs":
-        for _, a, _ in sources():
+        for a in dict.fromkeys(a for _, a, _ in sources(args.attacks, args.spoof4)):
             print(a)
         return 0
     for name in ("rate", "duration"):
