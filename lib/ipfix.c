@@ -46,6 +46,7 @@ enum { SF_V4 = 1, SF_V6 = 2, SF_INT = 4 };
  * without gaps, so the struct must have none. */
 struct conn_rec {
 	uint64_t start, end; /* NTP format (RFC 7011 §6.1.10) */
+	uint64_t start_ms, end_ms; /* the same in ms: what most collectors read (nfacctd) */
 	uint64_t octets, packets, rev_octets, rev_packets;
 	uint64_t octets_total, packets_total, rev_octets_total, rev_packets_total;
 	uint64_t label, handshake_rtt;
@@ -62,6 +63,8 @@ _Static_assert(sizeof(struct conn_rec) == offsetof(struct conn_rec, pad) + 7,
 static fbInfoElementSpec_t conn_spec[] = {
 	{ "flowStartNanoseconds", 8, 0 },
 	{ "flowEndNanoseconds", 8, 0 },
+	{ "flowStartMilliseconds", 8, 0 },
+	{ "flowEndMilliseconds", 8, 0 },
 	{ "octetDeltaCount", 8, 0 },
 	{ "packetDeltaCount", 8, 0 },
 	{ "reverseOctetDeltaCount", 8, 0 },
@@ -101,7 +104,7 @@ static fbInfoElementSpec_t conn_spec[] = {
 };
 
 struct path_rec {
-	uint64_t start, end;
+	uint64_t start, end, start_ms, end_ms;
 	uint64_t octets_total, packets_total, rev_octets_total, rev_packets_total;
 	uint64_t label;
 	fbVarfield_t via, events;
@@ -116,6 +119,8 @@ _Static_assert(sizeof(struct path_rec) == offsetof(struct path_rec, end_reason) 
 static fbInfoElementSpec_t path_spec[] = {
 	{ "flowStartNanoseconds", 8, 0 },
 	{ "flowEndNanoseconds", 8, 0 },
+	{ "flowStartMilliseconds", 8, 0 },
+	{ "flowEndMilliseconds", 8, 0 },
 	{ "octetTotalCount", 8, 0 },
 	{ "packetTotalCount", 8, 0 },
 	{ "reverseOctetTotalCount", 8, 0 },
@@ -453,6 +458,8 @@ static void path_record(struct lq_ipfix *x, const struct cr_conn *c, uint32_t i,
 	memset(&r, 0, sizeof(r));
 	r.start = ntp_time(p->first);
 	r.end = ntp_time(p->last);
+	r.start_ms = p->first / 1000000ULL;
+	r.end_ms = p->last / 1000000ULL;
 	r.octets_total = p->bytes[LQ_C2S];
 	r.packets_total = p->pkts[LQ_C2S];
 	r.rev_octets_total = p->bytes[LQ_S2C];
@@ -501,6 +508,8 @@ void lq_ipfix_record(void *ctx, const struct cr_conn *c, const struct cr_meta *m
 	memset(&r, 0, sizeof(r));
 	r.start = ntp_time(c->first);
 	r.end = ntp_time(c->last);
+	r.start_ms = c->first / 1000000ULL;
+	r.end_ms = c->last / 1000000ULL;
 	r.octets_total = c->bytes[LQ_C2S];
 	r.packets_total = c->pkts[LQ_C2S];
 	r.rev_octets_total = c->bytes[LQ_S2C];

@@ -21,6 +21,7 @@
 #include "classify.h"
 #include "connrec.h"
 #include "conntab.h"
+#include "ipfix.h"
 #include "kernel.h"
 #include "linklayer.h"
 #include "options.h"
@@ -97,6 +98,8 @@ static const char usage_tail[] =
 	"  sudo linkquic-live --endpoint eth0\n"
 	"  sudo linkquic-live --middlebox eth1 eth2 -f jsonl > records.jsonl\n"
 	"  sudo linkquic-live --endpoint eth0 -f conn --conn-update 60 > connections.jsonl\n"
+	"  sudo linkquic-live --middlebox eth1 eth2 -q --export ipfix://198.18.0.1:4739 \\\n"
+	"      --observation-domain 7          # one collector, many monitors\n"
 	"  sudo linkquic-live --middlebox eth1 eth2 --hook tc --maps 10\n"
 	"  sudo linkquic-live --endpoint eth0 -w session.pcapng -d 60\n"
 	"  linkquic-replay session.pcapng      # the same session, replayed\n";
@@ -106,6 +109,7 @@ static void usage(void)
 	fputs(usage_head, stdout);
 	lq_opt_help_output(stdout, 28);
 	lq_opt_help_tracking(stdout, 28);
+	lq_opt_help_export(stdout, 28);
 	lq_opt_help_guard(stdout, 28,
 			  "drop garbage (see --guard-drop) and what is over the rates: the programs "
 			  "drop those packets (action \"drop\") on the way in only (XDP or tc "
@@ -136,6 +140,7 @@ struct live_opts {
 	const char *write;
 	const char *conn_file; /* --conn-file */
 	struct lq_out_opts out;
+	struct lq_ipfix_opts export; /* --export and its options */
 	uint32_t snaplen;
 	uint32_t duration;
 	uint32_t table_max;
@@ -155,6 +160,7 @@ struct live {
 	struct lq_conntab *ct; /* the table from the records, when all are reported */
 	struct lq_connrec *cr; /* per-connection records and metadata, when all are reported */
 	FILE *conn_out;	       /* --conn-file */
+	struct lq_ipfix *ipfix; /* --export: the records to a collector */
 	struct pcapng_writer pcap;
 	int writing;
 	uint64_t clock_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC (bpf_ktime_get_ns) */
@@ -267,7 +273,7 @@ static int open_connrec(struct live *L, struct lq_kernel_opts *ko)
 {
 	const struct live_opts *o = L->o;
 	struct lq_connrec_opts co;
-	int records = o->format == LQ_FMT_CONN || o->conn_file;
+	int records = o->format == LQ_FMT_CONN || o->conn_file || o->export.url;
 
 	if (!(o->cfg.flags & LQ_CF_REPORT_ALL) || (!records && (o->out.no_meta || !L->ct)))
 		return 0;
@@ -283,6 +289,14 @@ static int open_connrec(struct live *L, struct lq_kernel_opts *ko)
 	co.out = L->conn_out ? L->conn_out : o->format == LQ_FMT_CONN ? stdout : NULL;
 	co.named = on_named;
 	co.named_ctx = L;
+	if (o->export.url) { /* the collector never holds up the packets: lib/ipfix.h */
+		L->ipfix = lq_ipfix_open(TOOL, &o->export, 0);
+		if (!L->ipfix)
+			return -1;
+		co.sink = lq_ipfix_record;
+		co.sink_ctx = L->ipfix;
+		co.sink_update_ns = lq_ipfix_active_ns(L->ipfix);
+	}
 	L->cr = lq_connrec_new(&co);
 	if (!L->cr) {
 		fputs(TOOL ": out of memory\n", stderr);
@@ -551,6 +565,8 @@ static int run(struct live *L)
 		lq_kernel_heartbeat(&L->k, now); /* at least every 200 ms: the guard may drop */
 		if (L->cr) /* connections idle for the timeout end on this clock too */
 			lq_connrec_tick(L->cr, now + L->clock_offset);
+		if (L->ipfix) /* messages due, templates, reconnects: never waits */
+			lq_ipfix_poll(L->ipfix);
 		if (now >= next_maps) {
 			print_maps_now(L, info);
 			next_maps += (uint64_t)o->maps_every * 1000000000ULL;
@@ -609,6 +625,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "guard-egress", no_argument, NULL, OPT_GUARD_EGRESS },
 		LQ_TRACKING_LONGOPTS,
 		LQ_OUTPUT_LONGOPTS,
+		LQ_EXPORT_LONGOPTS,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -622,6 +639,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 	o->table_max = LIVE_TABLE_MAX;
 	lq_config_default(&o->cfg);
 	lq_map_sizes_default(&o->sizes);
+	lq_ipfix_opts_default(&o->export);
 
 	opterr = 0; /* our own one-line messages, named after the tool */
 	while ((c = getopt_long(argc, argv, ":E:M:f:em:w:s:d:qt:uvh", opts, NULL)) != -1) {
@@ -631,6 +649,13 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 			return 1;
 		if (taken == 2)
 			return -1; /* --vocabulary: printed, exit 0 */
+		if (taken == 0)
+			continue;
+		taken = lq_opt_export(TOOL, c, optarg, &o->export);
+		if (taken < 0)
+			return 1;
+		if (taken == 2)
+			return -1; /* --export-elements: printed, exit 0 */
 		if (taken == 0)
 			continue;
 		taken = lq_opt_output(TOOL, c, optarg, &o->out);
@@ -765,7 +790,16 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 	/* Records go to the ring buffer for every packet when someone reads them
 	 * (--format jsonl/csv/conn, --conn-file) or they are written; a table
 	 * alone comes from the maps, so then only notable packets are sent. */
-	if (!o->events_only && (o->format != LQ_FMT_TABLE || o->write || o->conn_file))
+	if (lq_opt_export_check(TOOL, &o->export))
+		return 1;
+	if (o->export.url && o->events_only) {
+		fputs(TOOL ": --events: not with --export (a connection's record needs all its "
+			   "packets)\n",
+		      stderr);
+		return 1;
+	}
+	if (!o->events_only &&
+	    (o->format != LQ_FMT_TABLE || o->write || o->conn_file || o->export.url))
 		o->cfg.flags |= LQ_CF_REPORT_ALL;
 	return 0;
 }
@@ -851,6 +885,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, TOOL ": %s: %s\n", o.conn_file, strerror(errno ? errno : EIO));
 		rc = 1;
 	}
+	/* a collector down costs records, counted there, not the exit status */
+	if (L.ipfix)
+		lq_ipfix_close(L.ipfix, 2000, stderr);
 	fflush(stdout);
 	lost = finish(&L);
 	if (L.failed)
@@ -871,6 +908,7 @@ cleanup:
 		lq_kernel_close(&L.k);
 	lq_conntab_free(L.ct);
 	lq_connrec_free(L.cr);
+	lq_ipfix_free(L.ipfix);
 	if (L.conn_out)
 		fclose(L.conn_out);
 	if (L.writing) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "ipfix.h"
 #include "options.h"
 #include "output.h"
 #include "replay.h"
@@ -67,6 +68,7 @@ static const char usage_tail[] =
 	"  linkquic-replay -f conn capture.pcap.zst\n"
 	"  linkquic-replay -f jsonl capture.pcap 'udp port 443' > records.jsonl\n"
 	"  linkquic-replay -f conn capture.pcapng | jq -r '.sni'\n"
+	"  linkquic-replay -q --export ipfix://collector.example:4739 capture.pcapng\n"
 	"  tcpdump -i eth0 -U -w - udp | linkquic-replay -f csv -e -\n"
 	"  linkquic-replay --guard --guard-rate 20:40 -f jsonl -e capture.pcap\n"
 	"  sudo linkquic-replay --compare capture.pcap\n";
@@ -76,6 +78,7 @@ static void usage(void)
 	fputs(usage_head, stdout);
 	lq_opt_help_output(stdout, 24);
 	lq_opt_help_tracking(stdout, 24);
+	lq_opt_help_export(stdout, 24);
 	lq_opt_help_guard(stdout, 24,
 			  "report what linkquic-live --guard would drop, as action \"drop\": the "
 			  "garbage classes of --guard-drop and what is over the rates");
@@ -138,6 +141,7 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		LQ_TRACKING_LONGOPTS,
 		LQ_OUTPUT_LONGOPTS,
+		LQ_EXPORT_LONGOPTS,
 		{ "kernel", no_argument, NULL, OPT_KERNEL },
 		{ "timing", no_argument, NULL, OPT_TIMING },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
@@ -153,6 +157,7 @@ int main(int argc, char **argv)
 	o.format = LQ_FMT_TABLE;
 	lq_config_default(&o.cfg);
 	lq_map_sizes_default(&o.sizes);
+	lq_ipfix_opts_default(&o.export);
 
 	opterr = 0; /* our own one-line messages, named after the tool */
 	while ((c = getopt_long(argc, argv, ":f:elmqt:uvh", opts, NULL)) != -1) {
@@ -168,6 +173,13 @@ int main(int argc, char **argv)
 			return 1;
 		if (rc == 2)
 			return 0; /* --version */
+		if (rc == 0)
+			continue;
+		rc = lq_opt_export(TOOL, c, optarg, &o.export);
+		if (rc < 0)
+			return 1;
+		if (rc == 2)
+			return 0; /* --export-elements */
 		if (rc == 0)
 			continue;
 		switch (c) {
@@ -228,12 +240,32 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (lq_opt_export_check(TOOL, &o.export))
+		return 1;
+	if (o.export.url && o.mode == REPLAY_COMPARE) {
+		fputs(TOOL ": --export: not with --compare (it prints differences only)\n", stderr);
+		return 1;
+	}
+	/* a collector that cannot be reached is an error here: the records
+	 * are the run's whole point */
+	if (o.export.url && !(o.ipfix = lq_ipfix_open(TOOL, &o.export, 1))) {
+		free(o.filter);
+		return 1;
+	}
 	o.stop = &stop_signal;
 	catch_stop_signals();
 	if (o.mode == REPLAY_USER)
 		rc = replay_user(&o);
 	else
 		rc = replay_kernel(&o);
+	if (o.ipfix) {
+		if (lq_ipfix_close(o.ipfix, 3000, o.quiet ? NULL : stderr)) {
+			if (o.quiet)
+				lq_ipfix_print_summary(stderr, o.ipfix);
+			rc = rc ? rc : 1;
+		}
+		lq_ipfix_free(o.ipfix);
+	}
 	free(o.filter);
 	if (stop_signal) /* as a shell reports a process a signal ended */
 		return rc ? rc : 128 + stop_signal;

@@ -14,6 +14,7 @@
 #include "connrec.h"
 #include "conntab.h"
 #include "holdback.h"
+#include "ipfix.h"
 #include "options.h"
 #include "output.h"
 
@@ -38,6 +39,8 @@ struct replay_opts {
 	volatile sig_atomic_t *stop; /* SIGINT or SIGTERM came: stop reading, finish */
 	struct lq_config cfg;
 	struct lq_map_sizes sizes;
+	struct lq_ipfix_opts export; /* --export and its options */
+	struct lq_ipfix *ipfix;	     /* the exporter, open while the capture is read */
 };
 
 /* Should this record be printed under the options? */

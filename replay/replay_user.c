@@ -59,7 +59,7 @@ struct lq_connrec *replay_connrec_new(const struct replay_opts *o, struct replay
 	struct lq_connrec *cr;
 
 	*oom = 0;
-	if (o->format != LQ_FMT_CONN && (!sink->ct || o->out.no_meta))
+	if (o->format != LQ_FMT_CONN && !o->ipfix && (!sink->ct || o->out.no_meta))
 		return NULL;
 	memset(&co, 0, sizeof(co));
 	co.idle_ns = o->cfg.idle_ns;
@@ -68,6 +68,11 @@ struct lq_connrec *replay_connrec_new(const struct replay_opts *o, struct replay
 	co.out = o->format == LQ_FMT_CONN ? stdout : NULL;
 	co.named = on_named;
 	co.named_ctx = sink;
+	if (o->ipfix) { /* --export: another sink of the same records */
+		co.sink = lq_ipfix_record;
+		co.sink_ctx = o->ipfix;
+		co.sink_update_ns = lq_ipfix_active_ns(o->ipfix);
+	}
 	cr = lq_connrec_new(&co);
 	*oom = !cr;
 	return cr;
