@@ -21,3 +21,12 @@ add_test(NAME live_errors
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(live_errors PROPERTIES LABELS "errors;live;root" SKIP_RETURN_CODE 77
                      TIMEOUT 300 RUN_SERIAL TRUE)
+
+# Nothing that drops outlives linkquic-live: kill -9 in every attach mode (XDP and tcx
+# links go with it; a clsact orphan fails open once the heartbeat is stale, and the next
+# start removes it), a live instance refused, and --guard-egress (about 3 minutes).
+add_test(NAME live_faults
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/live_faults.sh ${CMAKE_BINARY_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(live_faults PROPERTIES LABELS "e2e;live;root" SKIP_RETURN_CODE 77
+                     TIMEOUT 600 RUN_SERIAL TRUE)
