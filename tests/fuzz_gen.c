@@ -70,6 +70,7 @@ struct gconn {
 	uint16_t cseq, sseq;   /* the IDs in use each way: the client's, the server's */
 	uint16_t attempt;      /* which original DCID */
 	int answered, retried, vn;
+	int confirmed; /* the client's Handshake after the server's answer */
 	struct gpath cur, probe, old;
 	int has_probe, has_old;
 };
@@ -575,6 +576,8 @@ static void handshake(struct gen *g, int from_server)
 		dcid = client_dcid(c);
 		scid = client_cid(c);
 	}
+	if (!from_server && c->answered)
+		c->confirmed = 1;
 	n = long_pkt(g, g->pl, c->version, T_HANDSHAKE, &dcid, &scid, 0, 60 + (f >> 4) * 30, 1);
 	if (f & 0x01) { /* the first 1-RTT packet behind it */
 		sh = from_server ? client_cid(c) : server_cid(c, c->sseq);
@@ -698,6 +701,8 @@ static void c_probe(struct gen *g)
 	struct gcid dcid;
 	size_t n;
 
+	if (!c->confirmed)
+		g->honest = 0; /* no migration before the handshake (RFC 9000 §9) */
 	switch (f & 3) {
 	case 0: /* a new port */
 		p.cport = (uint8_t)((p.cport + 1 + (e & 7)) & 15);
@@ -786,6 +791,8 @@ static void c_rebind(struct gen *g)
 	uint8_t f = rd(g);
 	struct gpath p = c->cur;
 
+	if (!c->confirmed)
+		g->honest = 0;
 	/* a NAT's new binding: the same ID from a new port (or address) */
 	p.cport = (uint8_t)((p.cport + 1 + (f & 7)) & 15);
 	if (f & 0x08)
@@ -811,7 +818,7 @@ static void s_reset(struct gen *g)
 	fill(g, g->pl, n);
 	g->pl[0] = (uint8_t)(0x40 | (g->pl[0] & 0x3f));
 	path_eps(g, (f & 0x01) && c->has_probe ? &c->probe : &c->cur, &cl, &sv);
-	send_udp(g, &sv, &cl, n, c->truth);
+	send_udp(g, &sv, &cl, n, -1); /* of no connection: its server has no state for the ID */
 }
 
 /* ---- what an attacker sends ---------------------------------------------------------- */
