@@ -71,10 +71,13 @@ static const char usage_head[] =
 	"  -e, --events              records only for notable packets: events, pending,\n"
 	"                            garbage, limited (the only ones sent when no record\n"
 	"                            is printed)\n"
-	"  -m, --maps=SECONDS        print the maps every SECONDS, and at the end\n"
+	"  -m, --maps                print the maps at the end (as linkquic-replay -m)\n"
+	"      --maps-every=SECONDS  print the maps every SECONDS too\n"
 	"  -w, --write=FILE          also write every reported packet to FILE (pcapng; an\n"
 	"                            interface per monitored interface and hook), to be\n"
-	"                            replayed with linkquic-replay later\n"
+	"                            replayed with linkquic-replay later; '-' writes it to\n"
+	"                            standard output (the table and summary then go to\n"
+	"                            stderr): linkquic-live -w - ... | tcpdump -r -\n"
 	"  -s, --snaplen=N           bytes of each packet --write keeps (default and at\n"
 	"                            most 1536)\n"
 	"  -d, --duration=SECONDS    stop by itself after SECONDS\n"
@@ -88,6 +91,7 @@ static const char usage_head[] =
 static const char usage_tail[] =
 	"Other:\n"
 	"  -v, --verbose             show libbpf's messages\n"
+	"      --version             print the version (and libpcap's, zlib's, zstd's)\n"
 	"  -h, --help                this text\n"
 	"\n"
 	"Needs root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON. Nothing stays attached\n"
@@ -100,7 +104,8 @@ static const char usage_tail[] =
 	"  sudo linkquic-live --endpoint eth0 -f conn --conn-update 60 > connections.jsonl\n"
 	"  sudo linkquic-live --middlebox eth1 eth2 -q --export ipfix://198.18.0.1:4739 \\\n"
 	"      --observation-domain 7          # one collector, many monitors\n"
-	"  sudo linkquic-live --middlebox eth1 eth2 --hook tc --maps 10\n"
+	"  sudo linkquic-live --middlebox eth1 eth2 --hook tc --maps-every 10\n"
+	"  sudo linkquic-live --endpoint eth0 -w - | tshark -r - -Y quic\n"
 	"  sudo linkquic-live --endpoint eth0 -w session.pcapng -d 60\n"
 	"  linkquic-replay session.pcapng      # the same session, replayed\n";
 
@@ -136,7 +141,8 @@ struct live_opts {
 	enum live_tc_api tc_api;
 	enum lq_format format;
 	int events_only;
-	uint32_t maps_every; /* seconds, 0 none */
+	int maps;	     /* -m: the maps at the end */
+	uint32_t maps_every; /* --maps-every: seconds, 0 none */
 	const char *write;
 	const char *conn_file; /* --conn-file */
 	struct lq_out_opts out;
@@ -167,6 +173,18 @@ struct live {
 	uint64_t records;
 	int failed; /* an output failed: stop, exit 1 */
 };
+
+/* Where what people read goes: stdout for the table, unless the records or
+ * the pcapng (-w -) take it. */
+static FILE *people_out(const struct live_opts *o)
+{
+	return o->format == LQ_FMT_TABLE && !(o->write && !strcmp(o->write, "-")) ? stdout : stderr;
+}
+
+static const char *write_name(const struct live_opts *o)
+{
+	return strcmp(o->write, "-") ? o->write : "standard output";
+}
 
 static uint64_t now_ns(clockid_t clock)
 {
@@ -248,7 +266,7 @@ static void on_record(void *ctx, const struct lq_result *res, const uint8_t *fra
 					  r.hook == LQ_HOOK_TC_OUT ? PCAPNG_DIR_OUTBOUND
 								   : PCAPNG_DIR_INBOUND);
 		if (err) {
-			fprintf(stderr, TOOL ": %s: %s\n", L->o->write, strerror(-err));
+			fprintf(stderr, TOOL ": %s: %s\n", write_name(L->o), strerror(-err));
 			L->failed = 1;
 		}
 	}
@@ -389,7 +407,7 @@ static void stats_from_counters(const struct lq_counters *c, struct lq_stats *s)
 static uint64_t finish(struct live *L)
 {
 	const struct live_opts *o = L->o;
-	FILE *f = o->format == LQ_FMT_TABLE ? stdout : stderr;
+	FILE *f = people_out(o);
 	struct lq_counters c;
 	struct lq_stats st;
 	struct lq_maps maps;
@@ -425,9 +443,10 @@ static uint64_t finish(struct live *L)
 				hook_label(L->att[i].hook), L->att_records[i]);
 		fprintf(f, " (%" PRIu64 " delivered, %" PRIu64 " lost)\n", L->records, c.lost);
 		if (L->writing)
-			fprintf(f, "written: %" PRIu64 " packets to %s\n", L->pcap.packets, o->write);
+			fprintf(f, "written: %" PRIu64 " packets to %s\n", L->pcap.packets,
+				write_name(o));
 	}
-	if (o->maps_every && have_maps) {
+	if ((o->maps || o->maps_every) && have_maps) {
 		if (!o->quiet)
 			fputc('\n', f);
 		lq_print_maps(f, &maps);
@@ -505,7 +524,7 @@ static int open_write(struct live *L)
 
 	err = pcapng_open(&L->pcap, o->write, TOOL);
 	if (err) {
-		fprintf(stderr, TOOL ": %s: %s\n", o->write, strerror(-err));
+		fprintf(stderr, TOOL ": %s: %s\n", write_name(o), strerror(-err));
 		return err;
 	}
 	/* Interface ids follow the attachments, made in the same order. */
@@ -516,9 +535,10 @@ static int open_write(struct live *L)
 			err = pcapng_add_interface(&L->pcap, o->ifnames[i], hook_label(hooks[j]),
 						   PCAPNG_LINKTYPE_ETHERNET, snap, &L->pcap_if[n]);
 			if (err) {
-				fprintf(stderr, TOOL ": %s: %s\n", o->write, strerror(-err));
+				fprintf(stderr, TOOL ": %s: %s\n", write_name(o), strerror(-err));
 				pcapng_close(&L->pcap);
-				unlink(o->write);
+				if (strcmp(o->write, "-"))
+					unlink(o->write);
 				return err;
 			}
 		}
@@ -528,11 +548,11 @@ static int open_write(struct live *L)
 }
 
 /* Polls the ring buffer until a signal, --duration or an output failure;
- * prints the maps every --maps seconds. */
+ * prints the maps every --maps-every seconds. */
 static int run(struct live *L)
 {
 	const struct live_opts *o = L->o;
-	FILE *info = o->format == LQ_FMT_TABLE ? stdout : stderr;
+	FILE *info = people_out(o);
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next_maps = UINT64_MAX, end = UINT64_MAX;
 	int n;
 
@@ -558,7 +578,7 @@ static int run(struct live *L)
 			return -1;
 		}
 		if (L->writing && !L->failed && pcapng_flush(&L->pcap)) {
-			fprintf(stderr, TOOL ": %s: %s\n", o->write, strerror(errno));
+			fprintf(stderr, TOOL ": %s: %s\n", write_name(o), strerror(errno));
 			return -1;
 		}
 		now = now_ns(CLOCK_MONOTONIC);
@@ -603,7 +623,29 @@ enum {
 	OPT_TABLE_MAX,
 	OPT_CONN_FILE,
 	OPT_GUARD_EGRESS,
+	OPT_MAPS_EVERY,
 };
+
+/* -m was --maps=SECONDS before it meant what it means in linkquic-replay:
+ * say so to whoever still gives it a value. */
+static int maps_value_given(const char *value)
+{
+	fprintf(stderr,
+		TOOL ": -m, --maps: takes no value (as in linkquic-replay, the maps at the end); "
+		     "every %s seconds: --maps-every %s\n",
+		value, value);
+	return 1;
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
 
 static int parse_args(int argc, char **argv, struct live_opts *o)
 {
@@ -615,7 +657,8 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "tc-attach", required_argument, NULL, OPT_TC_ATTACH },
 		{ "format", required_argument, NULL, 'f' },
 		{ "events", no_argument, NULL, 'e' },
-		{ "maps", required_argument, NULL, 'm' },
+		{ "maps", optional_argument, NULL, 'm' },
+		{ "maps-every", required_argument, NULL, OPT_MAPS_EVERY },
 		{ "write", required_argument, NULL, 'w' },
 		{ "conn-file", required_argument, NULL, OPT_CONN_FILE },
 		{ "snaplen", required_argument, NULL, 's' },
@@ -642,7 +685,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 	lq_ipfix_opts_default(&o->export);
 
 	opterr = 0; /* our own one-line messages, named after the tool */
-	while ((c = getopt_long(argc, argv, ":E:M:f:em:w:s:d:qt:uvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":E:M:f:elm::w:s:d:qt:uvh", opts, NULL)) != -1) {
 		int taken = lq_opt_tracking(TOOL, c, optarg, &o->cfg, &o->sizes);
 
 		if (taken < 0)
@@ -661,6 +704,8 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		taken = lq_opt_output(TOOL, c, optarg, &o->out);
 		if (taken < 0)
 			return 1;
+		if (taken == 2)
+			return -1; /* --version: printed, exit 0 */
 		if (taken == 0)
 			continue;
 		switch (c) {
@@ -716,7 +761,12 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 			o->events_only = 1;
 			break;
 		case 'm':
-			if (lq_opt_u32(TOOL, "--maps", optarg, 1, 86400, &o->maps_every))
+			if (optarg)
+				return maps_value_given(optarg);
+			o->maps = 1;
+			break;
+		case OPT_MAPS_EVERY:
+			if (lq_opt_u32(TOOL, "--maps-every", optarg, 1, 86400, &o->maps_every))
 				return 1;
 			break;
 		case 'w':
@@ -761,10 +811,14 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		      stderr);
 		return 1;
 	}
-	/* "--middlebox eth1 eth2": the interfaces after the first */
-	for (; optind < argc; optind++)
+	/* "--middlebox eth1 eth2": the interfaces after the first; "-m 10" of
+	 * old would make an interface of the number */
+	for (; optind < argc; optind++) {
+		if (o->maps && all_digits(argv[optind]) && !if_nametoindex(argv[optind]))
+			return maps_value_given(argv[optind]);
 		if (add_iface(o, argv[optind]))
 			return 1;
+	}
 	if ((o->cfg.flags & LQ_CF_GUARD_EGRESS) && !(o->cfg.flags & LQ_CF_GUARD)) {
 		fputs(TOOL ": --guard-egress: only with --guard\n", stderr);
 		return 1;
@@ -779,6 +833,13 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 	o->cfg.flags |= LQ_CF_HEARTBEAT;
 	if (snaplen_set && !o->write) {
 		fputs(TOOL ": --snaplen: only with --write\n", stderr);
+		return 1;
+	}
+	if (o->write && !strcmp(o->write, "-") && o->format != LQ_FMT_TABLE) {
+		fprintf(stderr,
+			TOOL ": -w -: standard output carries the pcapng; -f %s would go there too "
+			     "(-f conn's records can go to --conn-file)\n",
+			o->format == LQ_FMT_JSONL ? "jsonl" : o->format == LQ_FMT_CSV ? "csv" : "conn");
 		return 1;
 	}
 	if (o->format == LQ_FMT_CONN && o->events_only) {

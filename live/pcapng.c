@@ -65,7 +65,8 @@ int pcapng_open(struct pcapng_writer *w, const char *path, const char *applicati
 	int err;
 
 	memset(w, 0, sizeof(*w));
-	w->f = fopen(path, "wbe");
+	/* "-": standard output, as tcpdump -w - */
+	w->f = strcmp(path, "-") ? fopen(path, "wbe") : stdout;
 	if (!w->f)
 		return -errno;
 	if ((err = put32(w, BT_SHB)) || (err = put32(w, total)) ||

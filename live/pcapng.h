@@ -24,7 +24,8 @@ struct pcapng_writer {
 	uint64_t packets;
 };
 
-/* 0, or -errno (nothing is printed: the caller names the file). */
+/* path "-" is standard output. 0, or -errno (nothing is printed: the
+ * caller names the file). */
 int pcapng_open(struct pcapng_writer *w, const char *path, const char *application);
 /* Adds an interface; its id (0, 1, ...) is returned in *id. */
 int pcapng_add_interface(struct pcapng_writer *w, const char *name, const char *description,

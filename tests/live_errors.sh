@@ -172,7 +172,8 @@ expect_error "bad xdp mode" "--xdp-mode|hw" "$LIVE" --middlebox e0 --xdp-mode hw
 expect_error "bad tc attach" "--tc-attach" "$LIVE" --middlebox e0 --tc-attach netlink
 expect_error "duration zero" "--duration|'0'" "$LIVE" --middlebox e0 -d 0
 expect_error "duration not a number" "--duration|'5s'" "$LIVE" --middlebox e0 -d 5s
-expect_error "maps negative" "--maps|'-1'" "$LIVE" --middlebox e0 --maps -1
+expect_error "maps-every negative" "--maps-every|'-1'" "$LIVE" --middlebox e0 --maps-every -1
+expect_error "maps with a value" "--maps-every 5" "$LIVE" --middlebox e0 --maps=5
 expect_error "snaplen too big" "--snaplen|1536" "$LIVE" --middlebox e0 -w "$TMP/x.pcapng" -s 9000
 expect_error "snaplen without write" "--snaplen|--write" "$LIVE" --middlebox e0 -s 100
 expect_error "max-paths too small" "--max-paths" "$LIVE" --middlebox e0 --max-paths 1
