@@ -24,6 +24,7 @@
 #include "ipfix.h"
 #include "kernel.h"
 #include "linklayer.h"
+#include "netlink.h"
 #include "options.h"
 #include "orphans.h"
 #include "output.h"
@@ -40,6 +41,8 @@
 
 /* Exit status when the session ran but records were lost. */
 #define LIVE_EXIT_LOST 3
+/* ... when a monitored interface was deleted and --iface-gone exit. */
+#define LIVE_EXIT_IFACE_GONE 4
 
 static const char usage_head[] =
 	"Usage: linkquic-live --endpoint IFACE... [OPTIONS]\n"
@@ -82,6 +85,9 @@ static const char usage_head[] =
 	"                            most 1536)\n"
 	"  -d, --duration=SECONDS    stop by itself after SECONDS\n"
 	"  -q, --quiet               no connection table or summary\n"
+	"      --iface-gone=WHAT     when a monitored interface is deleted: wait (default:\n"
+	"                            say so, attach again when an interface of that name\n"
+	"                            is up) or exit (say so, stop, exit status 4)\n"
 	"      --table-max=N         connections the table on exit keeps from the records\n"
 	"                            (default 1000000, and 256 paths each; past that the\n"
 	"                            table is the maps' live entries, as when records\n"
@@ -96,7 +102,8 @@ static const char usage_tail[] =
 	"\n"
 	"Needs root, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON. Nothing stays attached\n"
 	"after it exits. Exit status: 0 done, 1 error, 3 done but records were lost\n"
-	"(ring buffer full: the records and --write miss packets, the table does not).\n"
+	"(ring buffer full: the records and --write miss packets, the table does not),\n"
+	"4 a monitored interface was deleted (--iface-gone exit).\n"
 	"\n"
 	"Examples:\n"
 	"  sudo linkquic-live --endpoint eth0\n"
@@ -142,6 +149,7 @@ struct live_opts {
 	enum lq_format format;
 	int events_only;
 	int maps;	     /* -m: the maps at the end */
+	int iface_gone_exit; /* --iface-gone exit: stop when an interface is deleted */
 	uint32_t maps_every; /* --maps-every: seconds, 0 none */
 	const char *write;
 	const char *conn_file; /* --conn-file */
@@ -172,6 +180,9 @@ struct live {
 	uint64_t clock_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	uint64_t records;
 	int failed; /* an output failed: stop, exit 1 */
+	struct live_netlink nl; /* interfaces deleted and back (live/netlink.h) */
+	int ifindex[LIVE_MAX_IFACES]; /* each interface's, 0 while it is gone */
+	int iface_gone; /* one was deleted and --iface-gone exit: stop, exit 4 */
 };
 
 /* Where what people read goes: stdout for the table, unless the records or
@@ -547,6 +558,67 @@ static int open_write(struct live *L)
 	return 0;
 }
 
+/* A monitored interface deleted, or one of a deleted one's name back (an
+ * rtnetlink event): one line, then its programs attached again (or the
+ * monitor stops: --iface-gone exit). */
+static void on_link(void *ctx, int gone, int ifindex, const char *name, unsigned flags)
+{
+	struct live *L = ctx;
+	const struct live_opts *o = L->o;
+	struct live_reattach r = { TOOL,
+				   lq_kernel_prog_fd(&L->k, "xdp"),
+				   lq_kernel_prog_fd(&L->k, "tc_in"),
+				   lq_kernel_prog_fd(&L->k, "tc_out"),
+				   o->xdp_mode,
+				   o->tc_api };
+	int j, i, had;
+
+	for (j = 0; j < o->nif; j++) {
+		if (gone && L->ifindex[j] == ifindex) {
+			had = live_forget_iface(L->att, L->natt, ifindex);
+			L->ifindex[j] = 0;
+			if (o->iface_gone_exit) {
+				L->iface_gone = 1;
+				fprintf(stderr, TOOL ": %s: interface deleted (ifindex %d): stopping "
+						   "(--iface-gone exit)\n", o->ifnames[j], ifindex);
+			} else {
+				fprintf(stderr, TOOL ": %s: interface deleted (ifindex %d), %d program%s "
+						   "with it: attaching again when an interface of that "
+						   "name is up\n", o->ifnames[j], ifindex, had,
+					had == 1 ? "" : "s");
+			}
+		} else if (!gone && !L->ifindex[j] && !L->iface_gone && (flags & IFF_UP) &&
+			   !strcmp(name, o->ifnames[j])) {
+			if (live_reattach_iface(&r, L->att, L->natt, name, ifindex))
+				continue; /* said why; tried again at its next change */
+			L->ifindex[j] = ifindex;
+			fprintf(stderr, TOOL ": %s: interface back (ifindex %d): monitoring it again (",
+				name, ifindex);
+			for (i = 0, had = 0; i < L->natt; i++)
+				if (!strcmp(L->att[i].ifname, name))
+					fprintf(stderr, "%s%s", had++ ? ", " : "", L->att[i].how);
+			fputs(")\n", stderr);
+		}
+	}
+}
+
+/* Events lost (the socket's buffer overflowed): each interface by its name. */
+static void links_again(struct live *L)
+{
+	const struct live_opts *o = L->o;
+	int j, idx;
+
+	fputs(TOOL ": interface events were lost (netlink: No buffer space): looking at the "
+		   "interfaces again\n", stderr);
+	for (j = 0; j < o->nif; j++) {
+		idx = (int)if_nametoindex(o->ifnames[j]);
+		if (L->ifindex[j] && idx != L->ifindex[j])
+			on_link(L, 1, L->ifindex[j], o->ifnames[j], 0);
+		if (!L->ifindex[j] && idx)
+			on_link(L, 0, idx, o->ifnames[j], IFF_UP);
+	}
+}
+
 /* Polls the ring buffer until a signal, --duration or an output failure;
  * prints the maps every --maps-every seconds. */
 static int run(struct live *L)
@@ -560,7 +632,7 @@ static int run(struct live *L)
 		next_maps = start + (uint64_t)o->maps_every * 1000000000ULL;
 	if (o->duration)
 		end = start + (uint64_t)o->duration * 1000000000ULL;
-	while (!stop_signal && !L->failed) {
+	while (!stop_signal && !L->failed && !L->iface_gone) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC), wake = next_maps < end ? next_maps : end;
 		int timeout = 200;
 
@@ -573,6 +645,8 @@ static int run(struct live *L)
 			fprintf(stderr, TOOL ": ring buffer: %s\n", strerror(-n));
 			return -1;
 		}
+		if (live_netlink_poll(&L->nl, on_link, L) == -ENOBUFS)
+			links_again(L);
 		if (fflush(stdout) || ferror(stdout)) {
 			fprintf(stderr, TOOL ": standard output: %s\n", strerror(errno ? errno : EIO));
 			return -1;
@@ -624,6 +698,7 @@ enum {
 	OPT_CONN_FILE,
 	OPT_GUARD_EGRESS,
 	OPT_MAPS_EVERY,
+	OPT_IFACE_GONE,
 };
 
 /* -m was --maps=SECONDS before it meant what it means in linkquic-replay:
@@ -659,6 +734,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "events", no_argument, NULL, 'e' },
 		{ "maps", optional_argument, NULL, 'm' },
 		{ "maps-every", required_argument, NULL, OPT_MAPS_EVERY },
+		{ "iface-gone", required_argument, NULL, OPT_IFACE_GONE },
 		{ "write", required_argument, NULL, 'w' },
 		{ "conn-file", required_argument, NULL, OPT_CONN_FILE },
 		{ "snaplen", required_argument, NULL, 's' },
@@ -764,6 +840,16 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 			if (optarg)
 				return maps_value_given(optarg);
 			o->maps = 1;
+			break;
+		case OPT_IFACE_GONE:
+			if (!strcmp(optarg, "wait"))
+				o->iface_gone_exit = 0;
+			else if (!strcmp(optarg, "exit"))
+				o->iface_gone_exit = 1;
+			else {
+				fprintf(stderr, TOOL ": --iface-gone: '%s' is not wait or exit\n", optarg);
+				return 1;
+			}
 			break;
 		case OPT_MAPS_EVERY:
 			if (lq_opt_u32(TOOL, "--maps-every", optarg, 1, 86400, &o->maps_every))
@@ -879,6 +965,7 @@ int main(int argc, char **argv)
 		return err < 0 ? 0 : 1;
 	memset(&L, 0, sizeof(L));
 	L.o = &o;
+	L.nl.fd = -1;
 	for (i = 0; i < o.nif; i++)
 		if (live_iface_lookup(TOOL, o.ifnames[i], &ifindex[i]))
 			return 1;
@@ -917,6 +1004,10 @@ int main(int argc, char **argv)
 		goto cleanup;
 	loaded = 1;
 	lq_kernel_heartbeat(&L.k, now_ns(CLOCK_MONOTONIC));
+	/* before attaching: a deletion right after is not missed */
+	if (live_netlink_open(TOOL, &L.nl))
+		goto cleanup;
+	memcpy(L.ifindex, ifindex, sizeof(L.ifindex));
 	if (attach_all(&L, ifindex))
 		goto cleanup;
 	if (stop_signal) { /* stopped while loading: nothing was monitored */
@@ -953,6 +1044,8 @@ int main(int argc, char **argv)
 	lost = finish(&L);
 	if (L.failed)
 		rc = 1;
+	else if (L.iface_gone && rc == 0)
+		rc = LIVE_EXIT_IFACE_GONE;
 	else if (lost && rc == 0)
 		rc = LIVE_EXIT_LOST;
 	if (L.writing) {
@@ -965,6 +1058,7 @@ int main(int argc, char **argv)
 	}
 cleanup:
 	detach_all(&L);
+	live_netlink_close(&L.nl);
 	if (loaded)
 		lq_kernel_close(&L.k);
 	lq_conntab_free(L.ct);

@@ -20,3 +20,12 @@ add_test(NAME stream
          COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/stream.py ${LQ_REPLAY_BIN}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(stream PROPERTIES LABELS ops TIMEOUT 120)
+
+# linkquic-live as a service runs it: the monitored interface deleted and made again (one
+# line each, attached again in every attach mode; --iface-gone exit stops with 4), -w - to
+# standard output, -m as in linkquic-replay (about 25 s, as root).
+add_test(NAME live_ops
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/live_ops.sh ${CMAKE_BINARY_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(live_ops PROPERTIES LABELS "ops;live;root" SKIP_RETURN_CODE 77
+                     TIMEOUT 120 RUN_SERIAL TRUE)
