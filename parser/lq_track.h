@@ -35,6 +35,15 @@
 
 /* ---- a new connection ------------------------------------------------------ */
 
+/* A version the tracker does not accept: a server drops it in a datagram
+ * under 1200 bytes (RFC 9000 §5.2.2), and may answer a larger one with
+ * Version Negotiation (§6), so only the small one is a garbage class the
+ * guard may drop. */
+LQ_INLINE lq_u8 lq_version_reason(const struct lq_pkt *pkt)
+{
+	return pkt->ulen < 1200 ? LQ_R_UNKNOWN_VERSION : LQ_R_UNSUPPORTED_VERSION;
+}
+
 /* Starts a connection on the packet's path. client_is_src: the packet is the
  * client's (its DCID is the original DCID, a label input); otherwise it is
  * the server's first packet we see (VN echoes the original DCID as its SCID,
@@ -255,7 +264,7 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
 
 	if (pkt->reason || vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD ||
 	    (vc != LQ_VC_VN && vc != LQ_VC_RESERVED && !lq_version_ok(st->cfg, pkt->version))) {
-		lq_reject_dir(st, dir, pkt->reason ? pkt->reason : LQ_R_UNKNOWN_VERSION);
+		lq_reject_dir(st, dir, pkt->reason ? pkt->reason : lq_version_reason(pkt));
 		return;
 	}
 	if (vc == LQ_VC_RESERVED)
@@ -496,7 +505,7 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 	}
 	if (vc == LQ_VC_UNKNOWN || vc == LQ_VC_GQUIC_OLD ||
 	    (vc != LQ_VC_VN && vc != LQ_VC_RESERVED && !lq_version_ok(st->cfg, pkt->version))) {
-		lq_reject(st, LQ_R_UNKNOWN_VERSION);
+		lq_reject(st, lq_version_reason(pkt));
 		return;
 	}
 	if (vc == LQ_VC_RESERVED)
@@ -1189,7 +1198,7 @@ LQ_SUBPROG void lq_track(struct lq_st *st)
 	if (form == LQ_FORM_LONG)
 		lq_on_long_new(st);
 	else if (form == LQ_FORM_GQUIC && !lq_version_ok(st->cfg, pkt->version))
-		lq_reject(st, LQ_R_UNKNOWN_VERSION);
+		lq_reject(st, lq_version_reason(pkt));
 	else if (form == LQ_FORM_GQUIC)
 		lq_new_conn(st, 1, LQ_PS_HANDSHAKE, LQ_PF_GQUIC, LQ_E_NEW_CONN);
 	else if (form == LQ_FORM_SHORT)

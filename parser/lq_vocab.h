@@ -53,8 +53,13 @@
 	X(NONE, "", "no reason", 0)                                                                  \
 	X(INITIAL_TOO_SMALL, "initial_too_small",                                                    \
 	  "client Initial in a datagram under 1200 bytes (RFC 9000 §14.1)", LQ_RP_GARBAGE | LQ_RP_DROP)            \
-	X(UNKNOWN_VERSION, "unknown_version", "a long header of a version not accepted",            \
-	  LQ_RP_GARBAGE | LQ_RP_DROP)                                                                             \
+	X(UNKNOWN_VERSION, "unknown_version",                                                        \
+	  "a long header of a version not accepted, in a datagram under 1200 bytes (§5.2.2)",        \
+	  LQ_RP_GARBAGE | LQ_RP_DROP)                                                                \
+	X(UNSUPPORTED_VERSION, "unsupported_version",                                                \
+	  "a long header of a version not accepted, in 1200 bytes or more: a server answers it "     \
+	  "with Version Negotiation (§6)",                                                           \
+	  LQ_RP_GARBAGE)                                                                             \
 	X(CID_TOO_LONG, "cid_too_long", "CID over 20 bytes where the version caps it (§17.2)",       \
 	  LQ_RP_GARBAGE | LQ_RP_DROP)                                                                             \
 	X(LENGTH_OVERRUN, "length_overrun", "a Length, or a CID, runs past the datagram",            \

@@ -566,6 +566,7 @@ class Capture:
     # garbage with its reason; garbage sent anywhere else is not_quic.
     REASONS = {
         'initial_too_small': 'initial_too_small', 'unknown_version': 'unknown_version',
+        'unsupported_version': 'unsupported_version',
         'cid_too_long': 'cid_too_long', 'length_overrun': 'length_overrun',
         'retry_to_server': 'bad_type', 'vn_to_server': 'bad_type',
         'fixed_bit_clear': 'fixed_bit', 'unknown_dcid': 'unknown_dcid',
@@ -1034,7 +1035,9 @@ def cap_garbage():
         'random non-QUIC payloads; a zero-length payload. One more zero-length datagram comes '
         'from A\'s own client 4-tuple. Then the same garbage (from 198.18.0.96-113, the '
         'reserved-version attempt W unanswered) towards 198.18.3.3:443, a host that never '
-        'speaks QUIC.'))
+        'speaks QUIC. Last, a long header of unknown version in 1200 bytes from 198.18.0.82 to the '
+        'QUIC server: large enough to be answered with a Version Negotiation, so reported '
+        '(unsupported_version) but never dropped.'))
     Q = ('198.18.1.1', SRV_PORT)
     N = ('198.18.3.3', SRV_PORT)
     cap.quic_servers = {Q}
@@ -1051,6 +1054,11 @@ def cap_garbage():
     cl2 = [('198.18.0.%d' % (96 + i), 41000 + 7 * i) for i in range(18)]
     garbage_set(cap, N, cl2, False, 'W')
     A.exchange(1)
+    p, d, _ = build_dgram(cap.rng, [L('Initial', 0x12345678, cap.cid(8), cap.cid(8))], 1200)
+    cap.send(('198.18.0.82', 40126), Q, p, '-', 'c->s to QUIC server: long header, unknown '
+             'version 0x12345678, 1200 bytes (large enough that a server answers it with a '
+             'Version Negotiation, RFC 9000 §6: reported, never dropped): ' + d,
+             kind='unsupported_version')
     return cap
 
 
@@ -1339,7 +1347,10 @@ def cap_v2():
 
 KINDS = [
     ('initial_too_small', 'client Initial in a UDP datagram under 1200 bytes (RFC 9000 §14.1)'),
-    ('unknown_version', 'long header with a version that is neither v1, v2 nor reserved'),
+    ('unknown_version', 'long header with a version that is neither v1, v2 nor reserved, in a '
+     'datagram under 1200 bytes (a server drops it, RFC 9000 §5.2.2)'),
+    ('unsupported_version', 'the same in 1200 bytes or more (a server may answer it with Version '
+     'Negotiation, RFC 9000 §6)'),
     ('cut_before_ids', 'a frame of a QUIC connection, captured with a snaplen so short that no '
      'version or connection ID survives: nothing identifies it as QUIC'),
     ('cid_too_long', 'DCID or SCID length over 20 in a v1 long header (RFC 9000 §17.2)'),

@@ -355,6 +355,9 @@ static void versions(struct fx *f)
 	conn_init(&c, "198.18.0.21", 40000, "198.18.1.1", 443, 8, 8, 30);
 	n = quic_pad(f->pl, quic_long(f->pl, 0, 0x12345678, &c.odcid, &c.ccid, 0, 1000, 1), 1200);
 	send(f, "unknown version to a QUIC server", &c.cli, &c.srv, n, NULL,
+	     G(LQ_R_UNSUPPORTED_VERSION));
+	n = quic_long(f->pl, 0, 0x12345678, &c.odcid, &c.ccid, 0, 250, 1);
+	send(f, "unknown version, under 1200 bytes", &c.cli, &c.srv, n, NULL,
 	     G(LQ_R_UNKNOWN_VERSION));
 	c.srv.ip = "198.18.5.5";
 	send(f, "unknown version elsewhere", &c.cli, &c.srv, n, NULL, NQ(LQ_V_NOT_QUIC));
@@ -1284,7 +1287,14 @@ static void guard_drops_garbage(struct fx *f)
 	n = quic_long(f->pl, 0, V1, &x.odcid, &x.ccid, 0, 600, 1);
 	send(f, "Initial in 650 bytes", &x.cli, &x.srv, n, NULL, D(G(LQ_R_INITIAL_TOO_SMALL)));
 	n = quic_pad(f->pl, quic_long(f->pl, 0, 0xff00001d, &x.odcid, &x.ccid, 0, 1000, 1), 1200);
-	send(f, "draft-29, not accepted", &x.cli, &x.srv, n, NULL, D(G(LQ_R_UNKNOWN_VERSION)));
+	/* RFC 9000 §6: a server may answer it with Version Negotiation */
+	send(f, "draft-29, not accepted, 1200 bytes", &x.cli, &x.srv, n, NULL,
+	     G(LQ_R_UNSUPPORTED_VERSION));
+	n = quic_long(f->pl, 0, 0xff00001d, &x.odcid, &x.ccid, 0, 250, 1);
+	x.cli.ip = "198.18.0.72"; /* a source of its own: the guard limits x's long headers */
+	send(f, "draft-29, not accepted, 300 bytes", &x.cli, &x.srv, n, NULL,
+	     D(G(LQ_R_UNKNOWN_VERSION)));
+	x.cli.ip = "198.18.0.71";
 	n = quic_retry(f->pl, V1, &x.ccid, &x.scid, 16);
 	x.cli.port++;
 	send(f, "Retry to a server", &x.cli, &x.srv, n, NULL, D(G(LQ_R_BAD_TYPE)));

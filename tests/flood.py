@@ -18,7 +18,9 @@ kinds of senders:
             rest of --rate: each datagram is one of the garbage classes the
             classifier reports (README "Reasons"), chosen at random:
               initial_too_small  a well-formed v1 Initial in a datagram < 1200
-              unknown_version    a long header of a version nobody defined
+              unknown_version    a long header of a version nobody defined, under
+                                 1200 bytes
+              unsupported_version  the same, 1200 bytes or more
               cid_too_long       v1, a DCID or SCID length over 20
               length_overrun     a Length or Token Length past the datagram,
                                  or a datagram that ends inside its DCID
@@ -154,13 +156,13 @@ def initial(rng, size, b0=None, version=1, used=None):
     return h + varint2(rest) + rng.randbytes(rest), dcid
 
 
-def unknown_version(rng):
+def unknown_version(rng, lo=30, hi=1199):
     # 0x00000002..0x0000ffff: no defined version, no draft, no reserved
     # 0x?a?a?a?a pattern, no gQUIC tag (its first byte is 0)
     v = rng.randint(2, 0xffff)
     b0 = 0x80 | rng.randrange(128)
     dcid, scid = cid(rng, 0, 20), cid(rng, 0, 20)
-    size = rng.randint(30, 1300)
+    size = rng.randint(lo, hi)
     h = long_hdr(rng, b0, v, dcid, scid)
     return h + rng.randbytes(max(0, size - len(h))), dcid
 
@@ -232,7 +234,10 @@ def empty(rng):
 
 
 MAKERS = {"initial_too_small": lambda rng: initial(rng, rng.randint(60, 1199)),
-          "unknown_version": unknown_version, "cid_too_long": cid_too_long,
+          "unknown_version": unknown_version,
+          # 1200 bytes or more: a server answers it with Version Negotiation
+          "unsupported_version": lambda rng: unknown_version(rng, 1200, 1300),
+          "cid_too_long": cid_too_long,
           "length_overrun": length_overrun, "bad_type": bad_type, "fixed_bit": fixed_bit,
           "unknown_dcid": unknown_dcid, "empty": empty}
 # one maker per garbage class of the tools (tests/vocab.py checks it against
