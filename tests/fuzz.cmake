@@ -15,7 +15,7 @@
 #                   then the corpus through linkquic-replay --compare (root)
 
 find_program(LQ_FUZZ_CLANG NAMES clang clang-16 clang-15 clang-14)
-set(LQ_FUZZ_SECONDS 60 CACHE STRING "seconds each fuzz harness runs in ctest -L fuzz")
+set(LQ_FUZZ_SECONDS 30 CACHE STRING "seconds each fuzz harness runs in ctest -L fuzz")
 
 set(lq_fuzz_ok FALSE)
 if(LQ_FUZZ_CLANG)
