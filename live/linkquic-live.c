@@ -24,6 +24,7 @@
 #include "ipfix.h"
 #include "kernel.h"
 #include "linklayer.h"
+#include "metrics.h"
 #include "netlink.h"
 #include "options.h"
 #include "orphans.h"
@@ -85,6 +86,12 @@ static const char usage_head[] =
 	"                            most 1536)\n"
 	"  -d, --duration=SECONDS    stop by itself after SECONDS\n"
 	"  -q, --quiet               no connection table or summary\n"
+	"      --metrics=ADDR:PORT   serve counters for Prometheus at http://ADDR:PORT/metrics\n"
+	"                            (OpenMetrics or Prometheus text; :PORT for every\n"
+	"                            address, port 0 a free one): packets per interface and\n"
+	"                            hook by verdict, reason, event and guard drop, maps,\n"
+	"                            records lost, connections, uptime, --export's counters.\n"
+	"                            The programs then report every packet\n"
 	"      --iface-gone=WHAT     when a monitored interface is deleted: wait (default:\n"
 	"                            say so, attach again when an interface of that name\n"
 	"                            is up) or exit (say so, stop, exit status 4)\n"
@@ -113,6 +120,7 @@ static const char usage_tail[] =
 	"      --observation-domain 7          # one collector, many monitors\n"
 	"  sudo linkquic-live --middlebox eth1 eth2 --hook tc --maps-every 10\n"
 	"  sudo linkquic-live --endpoint eth0 -w - | tshark -r - -Y quic\n"
+	"  sudo linkquic-live --endpoint eth0 -q --metrics 127.0.0.1:9464\n"
 	"  sudo linkquic-live --endpoint eth0 -w session.pcapng -d 60\n"
 	"  linkquic-replay session.pcapng      # the same session, replayed\n";
 
@@ -153,6 +161,7 @@ struct live_opts {
 	uint32_t maps_every; /* --maps-every: seconds, 0 none */
 	const char *write;
 	const char *conn_file; /* --conn-file */
+	const char *metrics;   /* --metrics ADDR:PORT */
 	struct lq_out_opts out;
 	struct lq_ipfix_opts export; /* --export and its options */
 	uint32_t snaplen;
@@ -181,6 +190,7 @@ struct live {
 	uint64_t records;
 	int failed; /* an output failed: stop, exit 1 */
 	struct live_netlink nl; /* interfaces deleted and back (live/netlink.h) */
+	struct live_metrics *mx; /* --metrics (live/metrics.h), NULL without */
 	int ifindex[LIVE_MAX_IFACES]; /* each interface's, 0 while it is gone */
 	int iface_gone; /* one was deleted and --iface-gone exit: stop, exit 4 */
 };
@@ -251,6 +261,7 @@ static void on_record(void *ctx, const struct lq_result *res, const uint8_t *fra
 	r.ts += L->clock_offset;
 	if (a >= 0)
 		L->att_records[a]++;
+	live_metrics_record(L->mx, a, &r);
 	if (L->ct && lq_conntab_add(L->ct, &r)) {
 		fputs(TOOL ": out of memory for the connection table\n", stderr);
 		L->failed = 1;
@@ -264,6 +275,9 @@ static void on_record(void *ctx, const struct lq_result *res, const uint8_t *fra
 			L->failed = 1;
 		}
 	}
+	/* --metrics has every packet reported: -e then applies here */
+	if (L->o->events_only && !lq_notable(&r))
+		return;
 	if (L->o->format == LQ_FMT_JSONL || L->o->format == LQ_FMT_CSV) {
 		rc.frame = L->records;
 		rc.iface = a >= 0 ? L->att[a].ifname : if_indextoname(r.ifindex, name);
@@ -293,6 +307,19 @@ static void on_named(void *ctx, uint64_t conn, const char *sni)
 	}
 }
 
+/* The per-connection records' other sink with --metrics: how many ended,
+ * and why (evicted: the bound), then the collector's, if any. */
+static void conn_ended(void *ctx, const struct cr_conn *c, const struct cr_meta *m, int update,
+		       enum lq_conn_end why)
+{
+	struct live *L = ctx;
+
+	if (!update)
+		live_metrics_conn_ended(L->mx, why);
+	if (L->ipfix)
+		lq_ipfix_record(L->ipfix, c, m, update, why);
+}
+
 /* Per-connection records (-f conn, --conn-file) and the table's SNI column:
  * when every packet is reported, unless --no-meta leaves only the records.
  * The kernel then sends the frames of a connection whose first QUIC packet
@@ -304,7 +331,8 @@ static int open_connrec(struct live *L, struct lq_kernel_opts *ko)
 	struct lq_connrec_opts co;
 	int records = o->format == LQ_FMT_CONN || o->conn_file || o->export.url;
 
-	if (!(o->cfg.flags & LQ_CF_REPORT_ALL) || (!records && (o->out.no_meta || !L->ct)))
+	if (!(o->cfg.flags & LQ_CF_REPORT_ALL) ||
+	    (!records && !L->mx && (o->out.no_meta || !L->ct)))
 		return 0;
 	if (o->conn_file && !(L->conn_out = fopen(o->conn_file, "w"))) {
 		fprintf(stderr, TOOL ": %s: %s\n", o->conn_file, strerror(errno));
@@ -313,7 +341,7 @@ static int open_connrec(struct live *L, struct lq_kernel_opts *ko)
 	memset(&co, 0, sizeof(co));
 	co.idle_ns = o->cfg.idle_ns;
 	co.update_ns = (uint64_t)o->out.conn_update * 1000000000ULL;
-	co.meta = !o->out.no_meta;
+	co.meta = !o->out.no_meta && (records || L->ct); /* --metrics alone: no metadata */
 	co.max_conns = o->table_max;
 	co.out = L->conn_out ? L->conn_out : o->format == LQ_FMT_CONN ? stdout : NULL;
 	co.named = on_named;
@@ -325,6 +353,10 @@ static int open_connrec(struct live *L, struct lq_kernel_opts *ko)
 		co.sink = lq_ipfix_record;
 		co.sink_ctx = L->ipfix;
 		co.sink_update_ns = lq_ipfix_active_ns(L->ipfix);
+	}
+	if (L->mx) { /* counts why each connection ended, then on to the collector */
+		co.sink = conn_ended;
+		co.sink_ctx = L;
 	}
 	L->cr = lq_connrec_new(&co);
 	if (!L->cr) {
@@ -577,6 +609,7 @@ static void on_link(void *ctx, int gone, int ifindex, const char *name, unsigned
 		if (gone && L->ifindex[j] == ifindex) {
 			had = live_forget_iface(L->att, L->natt, ifindex);
 			L->ifindex[j] = 0;
+			live_metrics_iface_up(L->mx, j, 0);
 			if (o->iface_gone_exit) {
 				L->iface_gone = 1;
 				fprintf(stderr, TOOL ": %s: interface deleted (ifindex %d): stopping "
@@ -592,6 +625,7 @@ static void on_link(void *ctx, int gone, int ifindex, const char *name, unsigned
 			if (live_reattach_iface(&r, L->att, L->natt, name, ifindex))
 				continue; /* said why; tried again at its next change */
 			L->ifindex[j] = ifindex;
+			live_metrics_iface_up(L->mx, j, 1);
 			fprintf(stderr, TOOL ": %s: interface back (ifindex %d): monitoring it again (",
 				name, ifindex);
 			for (i = 0, had = 0; i < L->natt; i++)
@@ -657,8 +691,10 @@ static int run(struct live *L)
 		}
 		now = now_ns(CLOCK_MONOTONIC);
 		lq_kernel_heartbeat(&L->k, now); /* at least every 200 ms: the guard may drop */
-		if (L->cr) /* connections idle for the timeout end on this clock too */
+		if (L->cr) { /* connections idle for the timeout end on this clock too */
 			lq_connrec_tick(L->cr, now + L->clock_offset);
+			live_metrics_conns_open(L->mx, lq_connrec_open(L->cr));
+		}
 		if (L->ipfix) /* messages due, templates, reconnects: never waits */
 			lq_ipfix_poll(L->ipfix);
 		if (now >= next_maps) {
@@ -699,6 +735,7 @@ enum {
 	OPT_GUARD_EGRESS,
 	OPT_MAPS_EVERY,
 	OPT_IFACE_GONE,
+	OPT_METRICS,
 };
 
 /* -m was --maps=SECONDS before it meant what it means in linkquic-replay:
@@ -735,6 +772,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "maps", optional_argument, NULL, 'm' },
 		{ "maps-every", required_argument, NULL, OPT_MAPS_EVERY },
 		{ "iface-gone", required_argument, NULL, OPT_IFACE_GONE },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "write", required_argument, NULL, 'w' },
 		{ "conn-file", required_argument, NULL, OPT_CONN_FILE },
 		{ "snaplen", required_argument, NULL, 's' },
@@ -851,6 +889,9 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 				return 1;
 			}
 			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
 		case OPT_MAPS_EVERY:
 			if (lq_opt_u32(TOOL, "--maps-every", optarg, 1, 86400, &o->maps_every))
 				return 1;
@@ -945,8 +986,9 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		      stderr);
 		return 1;
 	}
-	if (!o->events_only &&
-	    (o->format != LQ_FMT_TABLE || o->write || o->conn_file || o->export.url))
+	/* --metrics counts every packet by interface and hook: from the records */
+	if (o->metrics || (!o->events_only && (o->format != LQ_FMT_TABLE || o->write ||
+					       o->conn_file || o->export.url)))
 		o->cfg.flags |= LQ_CF_REPORT_ALL;
 	return 0;
 }
@@ -970,6 +1012,9 @@ int main(int argc, char **argv)
 		if (live_iface_lookup(TOOL, o.ifnames[i], &ifindex[i]))
 			return 1;
 	if (live_check_caps(TOOL))
+		return 1;
+	/* first: a port taken is said before anything is loaded */
+	if (o.metrics && !(L.mx = live_metrics_open(TOOL, o.metrics)))
 		return 1;
 
 	memset(&sa, 0, sizeof(sa));
@@ -1014,6 +1059,15 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto cleanup;
 	}
+	if (L.mx) {
+		struct live_metrics_src src = { &L.k, L.ipfix, L.att, L.natt, o.ifnames, o.nif };
+
+		for (i = 0; i < o.nif; i++)
+			live_metrics_iface_up(L.mx, i, 1);
+		if (live_metrics_start(L.mx, &src))
+			goto cleanup;
+		fprintf(stderr, TOOL ": metrics at %s\n", live_metrics_url(L.mx));
+	}
 
 	fprintf(stderr, TOOL ": %s monitor on", o.endpoint ? "endpoint" : "middlebox");
 	for (i = 0; i < L.natt; i++)
@@ -1037,6 +1091,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, TOOL ": %s: %s\n", o.conn_file, strerror(errno ? errno : EIO));
 		rc = 1;
 	}
+	live_metrics_close(L.mx); /* it reads the exporter's counters and the maps */
+	L.mx = NULL;
 	/* a collector down costs records, counted there, not the exit status */
 	if (L.ipfix)
 		lq_ipfix_close(L.ipfix, 2000, stderr);
@@ -1052,13 +1108,14 @@ int main(int argc, char **argv)
 		err = pcapng_close(&L.pcap);
 		L.writing = 0;
 		if (err) {
-			fprintf(stderr, TOOL ": %s: %s\n", o.write, strerror(-err));
+			fprintf(stderr, TOOL ": %s: %s\n", write_name(&o), strerror(-err));
 			rc = 1;
 		}
 	}
 cleanup:
 	detach_all(&L);
 	live_netlink_close(&L.nl);
+	live_metrics_close(L.mx);
 	if (loaded)
 		lq_kernel_close(&L.k);
 	lq_conntab_free(L.ct);

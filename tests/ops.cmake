@@ -29,3 +29,12 @@ add_test(NAME live_ops
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(live_ops PROPERTIES LABELS "ops;live;root" SKIP_RETURN_CODE 77
                      TIMEOUT 120 RUN_SERIAL TRUE)
+
+# linkquic-live --metrics: QUIC transfers through namespaces, the scrape checked by promtool,
+# and a real Prometheus (Debian's) scraping it answers the queries with the tool's own counts
+# (about 15 s, as root; skipped without curl, prometheus, promtool or ngtcp2).
+add_test(NAME live_metrics
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/live_metrics.sh ${CMAKE_BINARY_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(live_metrics PROPERTIES LABELS "ops;live;root" SKIP_RETURN_CODE 77
+                     TIMEOUT 120 RUN_SERIAL TRUE)
