@@ -5,7 +5,8 @@
 # (tests/lib/netns.sh), runs Debian's ngtcp2 gtlsclient/gtlsserver through the
 # router (a server preferred address, plain transfers over IPv4 and IPv6,
 # client migration to a new port and to a new address, NAT rebinding by an
-# nftables SNAT) plus non-QUIC UDP and UDP GSO super-packets, while
+# nftables SNAT, a crowd of six parallel connections to one server, three of
+# them moving at once) plus non-QUIC UDP and UDP GSO super-packets, while
 #   - linkquic-live --middlebox watches the router's two interfaces (XDP),
 #   - linkquic-live --endpoint watches the client's interface (XDP in, tc out),
 #   - tcpdump captures the same interfaces and directions at the same time,
@@ -83,6 +84,8 @@ PA_PORT=4433 # the server that offers a preferred address
 MIG_PORT=4434
 MIG2_PORT=4435
 NAT_PORT=4436
+CROWD_PORT=4437 # a crowd: parallel connections from one address, some moving at once
+CROWD=6
 SNI=quic.test
 LIFETIME=120 # no process started here lives longer
 SMALL=20000
@@ -177,6 +180,7 @@ start_server pa "$LQ_S4" $PA_PORT --preferred-ipv4-addr="$LQ_S4B:$PA_PORT" || fa
 start_server mig "$LQ_S4" $MIG_PORT || fail "server mig"
 start_server mig2 "$LQ_S4" $MIG2_PORT || fail "server mig2"
 start_server nat "$LQ_S4" $NAT_PORT || fail "server nat"
+start_server crowd "$LQ_S4" $CROWD_PORT || fail "server crowd"
 ip netns exec "$LQ_NS_S" timeout $LIFETIME python3 "$TOP/tests/udp_peer.py" serve 60 "$LQ_S4,$LQ_S6" \
 	53 5004 9999 >"$WORK/udp-server.log" 2>&1 &
 PIDS+=($!)
@@ -253,6 +257,26 @@ EOF
 client_wait nat $pid || fail "NAT rebinding"
 lq_in_client nft delete table ip lqe2e || fail "nft cleanup"
 
+# A crowd (issue 10): several live connections between one client address and
+# one server, half of them moving to a new port while the others go on. The
+# tracker links a new path only on evidence that one candidate fits (path
+# validation, switch-over, CID lengths); live and replay must decide the same
+# at the same frame.
+log "traffic: a crowd of $CROWD parallel connections to one server, $((CROWD / 2)) migrating"
+crowd_pids=()
+for i in $(seq 1 $CROWD); do
+	if [ $((i % 2)) = 1 ]; then
+		client_bg crowd$i --change-local-addr=$((100 + 60 * i))ms \
+			"$LQ_S4" $CROWD_PORT "$(url "$LQ_S4" $CROWD_PORT $LARGE)"
+	else
+		client_bg crowd$i "$LQ_S4" $CROWD_PORT "$(url "$LQ_S4" $CROWD_PORT $LARGE)"
+	fi
+	crowd_pids+=("$CLI_PID")
+done
+for i in $(seq 1 $CROWD); do
+	client_wait crowd$i "${crowd_pids[$((i - 1))]}" || fail "crowd connection $i"
+done
+
 sleep 0.5 # the last packets through
 for m in "${MONITORS[@]}"; do kill -INT "${m%%:*}"; done
 for m in "${MONITORS[@]}"; do
@@ -289,7 +313,7 @@ expect_wire "replies from the server's preferred address" router-rs-in.pcap 10 \
 expect_wire "QUIC over IPv6" router-rc-in.pcap 10 "ip6 and udp dst port $PORT"
 expect_wire "GSO segments (3 per send)" router-rc-in.pcap 12 "udp dst port 9999 and greater 700"
 expect_wire "non-QUIC UDP" router-rc-in.pcap 60 \
-	"udp and not udp port $PORT and not udp portrange $PA_PORT-$NAT_PORT"
+	"udp and not udp port $PORT and not udp portrange $PA_PORT-$CROWD_PORT"
 ports=$(tcpdump -nr "$WORK/router-rc-in.pcap" "udp dst port $MIG_PORT" 2>/dev/null |
 	awk '{print $3}' | sort -u | wc -l)
 if [ "$ports" -ge 2 ]; then
@@ -304,6 +328,16 @@ expect_wire "the client before the NAT moved it" router-rc-in.pcap 5 \
 	"src host $LQ_C4 and udp dst port $NAT_PORT"
 expect_wire "the client after the NAT moved it" router-rc-in.pcap 5 \
 	"src host $LQ_C4B and udp src portrange 50000-50999 and udp dst port $NAT_PORT"
+
+ports=$(tcpdump -nr "$WORK/router-rc-in.pcap" "udp dst port $CROWD_PORT" 2>/dev/null |
+	awk '{print $3}' | sort -u | wc -l)
+if [ "$ports" -ge $((CROWD + CROWD / 2)) ]; then
+	log "  on the wire: a crowd of $CROWD connections, $((CROWD / 2)) moving ($ports client ports)"
+else
+	log "FAIL: not on the wire: the crowd's moves (client ports to $CROWD_PORT: $ports," \
+		"want $((CROWD + CROWD / 2)))"
+	rc=1
+fi
 
 # --- comparison ----------------------------------------------------------------------
 
