@@ -38,3 +38,14 @@ add_test(NAME live_metrics
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(live_metrics PROPERTIES LABELS "ops;live;root" SKIP_RETURN_CODE 77
                      TIMEOUT 120 RUN_SERIAL TRUE)
+
+# cmake --install to a fresh prefix: the binaries run, the man pages are found by man(1),
+# lint clean and name every option of --help (and every metric), the bash completion
+# completes, and systemd-analyze verify passes the unit (a few seconds each).
+foreach(case man completion systemd)
+  add_test(NAME install_${case}
+           COMMAND bash ${CMAKE_SOURCE_DIR}/tests/install.sh ${CMAKE_BINARY_DIR} ${case}
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+  set_tests_properties(install_${case} PROPERTIES LABELS "ops;install" SKIP_RETURN_CODE 77
+                       TIMEOUT 60)
+endforeach()
