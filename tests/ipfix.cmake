@@ -25,3 +25,12 @@ add_test(NAME ipfix_restart
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(ipfix_restart PROPERTIES LABELS ipfix TIMEOUT 90 SKIP_RETURN_CODE 77
                      RUN_SERIAL TRUE)
+
+# Two linkquic-live sensors (middlebox and endpoint, observation domains 1 and 2) on
+# ngtcp2 traffic in namespaces, both into one nfacctd: each one's --conn-file arrives
+# (about 15 s). Root; loads BPF programs and times packets, so it runs alone.
+add_test(NAME ipfix_live
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/ipfix_live.sh ${CMAKE_BINARY_DIR}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(ipfix_live PROPERTIES LABELS "ipfix;e2e;live;root" SKIP_RETURN_CODE 77
+                     TIMEOUT 120 RUN_SERIAL TRUE)

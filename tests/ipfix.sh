@@ -49,12 +49,6 @@ need() {
 WORK=$(mktemp -d /tmp/lq-ipfix.XXXXXX) || exit 2
 PIDS=()
 NFA_PIDS=()
-# nfacctd takes its time over SIGTERM: its core and plugin processes go with SIGKILL
-stop_nfacctd() {
-	pkill -9 -P "$1" 2>/dev/null
-	kill -9 "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-}
 cleanup() {
 	local p
 	for p in "${NFA_PIDS[@]}"; do stop_nfacctd "$p"; done
@@ -63,38 +57,11 @@ cleanup() {
 	if [ "${KEEP:-0}" = 1 ]; then echo "ipfix: work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+# shellcheck source=tests/lib/ipfix.sh
+. "$TOP/tests/lib/ipfix.sh"
 rc=0
 fail() { echo "FAIL: $*"; rc=1; KEEP=1; }
 T0=$SECONDS
-
-# nfacctd_conf PORT OUT: contrib/ipfix/nfacctd.conf for this run: loopback, PORT,
-# the primitives of contrib/ipfix/, JSON lines to OUT, purged every second.
-nfacctd_conf() {
-	sed -E -e "s|^nfacctd_ip:.*|nfacctd_ip: 127.0.0.1|" \
-		-e "s|^nfacctd_port:.*|nfacctd_port: $1|" \
-		-e "s|^aggregate_primitives:.*|aggregate_primitives: $CONTRIB/aggregate_primitives|" \
-		-e "s|^(print_output_file\[quic\]):.*|\1: $2|" \
-		-e "s|^(print_refresh_time\[quic\]):.*|\1: 1|" \
-		"$CONTRIB/nfacctd.conf"
-}
-
-# start_nfacctd PORT OUT TAG: nfacctd on 127.0.0.1:PORT; returns once it listens.
-NFA_PID=
-start_nfacctd() {
-	local i
-	nfacctd_conf "$1" "$2" >"$WORK/nfacctd-$3.conf"
-	nfacctd -f "$WORK/nfacctd-$3.conf" >"$WORK/nfacctd-$3.log" 2>&1 &
-	NFA_PID=$!
-	NFA_PIDS+=("$NFA_PID")
-	for ((i = 0; i < 100; i++)); do
-		grep -qs "waiting for NetFlow/IPFIX data" "$WORK/nfacctd-$3.log" && return 0
-		kill -0 "$NFA_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$WORK/nfacctd-$3.log"
-	echo "ipfix: nfacctd did not start" >&2
-	return 1
-}
 
 # start_sink udp|tcp PORT OUT: a socket that keeps what it gets (tests/ipfix_tools.py);
 # sets SINK_PID and SINK_PORT.
@@ -112,17 +79,6 @@ start_sink() {
 	done
 	echo "ipfix: the $1 sink did not start" >&2
 	return 1
-}
-
-# settle FILE: wait until FILE has stopped growing for 1.5 s (nfacctd purges every second).
-settle() {
-	local last=-1 now same=0 i
-	for ((i = 0; i < 200 && same < 15; i++)); do
-		now=$(stat -c %s "$1" 2>/dev/null || echo 0)
-		if [ "$now" = "$last" ] && [ "$now" != 0 ]; then same=$((same + 1)); else same=0; fi
-		last=$now
-		sleep 0.1
-	done
 }
 
 # ---- elements ---------------------------------------------------------------------------
@@ -171,7 +127,7 @@ replay() {
 	captures
 	local nfa_port udp tcp i c exp=() n=0 conns=0 t
 	nfa_port=$(python3 "$TOOLS" freeport udp)
-	start_nfacctd "$nfa_port" "$WORK/nfacctd.json" replay || { fail "nfacctd"; return; }
+	start_nfacctd 127.0.0.1 "$nfa_port" "$WORK/nfacctd.json" replay || { fail "nfacctd"; return; }
 	start_sink udp 0 "$WORK/udp.ipfix" || { fail "UDP sink"; return; }
 	udp=$SINK_PORT
 	start_sink tcp 0 "$WORK/tcp.ipfix" || { fail "TCP sink"; return; }
@@ -217,7 +173,7 @@ summary_num() {
 
 restart() {
 	need ipfixDump nfacctd
-	local gen=$BUILD/bench/linkquic-gen port t start k u
+	local gen=$BUILD/bench/linkquic-gen port t start k u i
 	[ -x "$gen" ] || { echo "ipfix: no linkquic-gen in '$BUILD/bench'" >&2; exit 2; }
 	# 400 connections starting over 20 s of capture time, paced at 4x: 5 s of replay,
 	# idle after a second (-t 1), so that records go out all along
@@ -229,16 +185,19 @@ restart() {
 
 	# UDP into nfacctd: killed at 1.5 s, a new one from 2.5 s
 	port=$(python3 "$TOOLS" freeport udp)
-	start_nfacctd "$port" "$WORK/before.json" before || { fail "nfacctd"; return; }
+	start_nfacctd 127.0.0.1 "$port" "$WORK/before.json" before || { fail "nfacctd"; return; }
 	start=$SECONDS
 	python3 "$TOOLS" pace 4 "$WORK/long.pcap" |
 		"$REPLAY" "${opts[@]}" --observation-domain 1 --export "ipfix://127.0.0.1:$port" - \
 			>"$WORK/udp.out" 2>&1 &
 	k=$!
+	# killed once it has written records (it purges every second), at 1.5 s at the earliest
 	sleep 1.5
+	for ((i = 0; i < 40; i++)); do [ -s "$WORK/before.json" ] && break; sleep 0.05; done
+	kill -0 "$k" 2>/dev/null || fail "UDP: the replay ended before the collector was killed"
 	stop_nfacctd "$NFA_PID"
 	sleep 1
-	start_nfacctd "$port" "$WORK/after.json" after || { fail "nfacctd again"; return; }
+	start_nfacctd 127.0.0.1 "$port" "$WORK/after.json" after || { fail "nfacctd again"; return; }
 	wait "$k"
 	u=$?
 	t=$((SECONDS - start))
@@ -266,6 +225,7 @@ restart() {
 			>"$WORK/tcp.out" 2>&1 &
 	k=$!
 	sleep 1.5
+	kill -0 "$k" 2>/dev/null || fail "TCP: the replay ended before the collector was killed"
 	kill -9 "$sink1"
 	sleep 0.7
 	start_sink tcp "$port" "$WORK/after.ipfix" || { fail "TCP sink again"; return; }
