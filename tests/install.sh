@@ -60,7 +60,7 @@ man)
 		fi
 		lint=$(mandoc -T lint -W warning "$page" 2>&1)
 		[ -n "$lint" ] && { bad "$tool($sec) lint" "$lint"; continue; }
-		text=$(mandoc -T ascii "$page" | col -b)
+		text=$(mandoc -T ascii "$page" | sed "s/.\x08//g")
 		missing=
 		for o in $(help_opts "$bin"); do
 			grep -qF -- "$o" <<<"$text" || missing+=" $o"
@@ -73,7 +73,7 @@ man)
 	done
 	# every metric name served is documented (the ipfix ones as linkquic_ipfix_*)
 	metrics=$(grep -oE '"linkquic_[a-z_]+' "$TOP/live/metrics.c" | tr -d '"' | grep -v '^linkquic_ipfix_$' | sort -u)
-	text=$(mandoc -T ascii "$P/share/man/man8/linkquic-live.8" | col -b)
+	text=$(mandoc -T ascii "$P/share/man/man8/linkquic-live.8" | sed "s/.\x08//g")
 	missing= missing_readme=
 	for m in $metrics linkquic_ipfix_; do
 		grep -qF -- "$m" <<<"$text" || missing+=" $m"
