@@ -15,6 +15,8 @@
 #                                   conn on the same capture arrives whole
 #                                   (tests/ipfix_check.py), each capture under
 #                                   its own observation domain
+#   tests/ipfix.sh backends BUILD   contrib/ipfix/nfacctd-backends.conf runs: nfacctd with
+#                                   PostgreSQL and Kafka plugins beside the file
 #   tests/ipfix.sh restart BUILD    a generated capture paced through a pipe (5 s)
 #                                   while the collector is killed and restarted:
 #                                   UDP to nfacctd (templates again, records decode
@@ -253,8 +255,37 @@ restart() {
 	echo "ipfix: TCP: $sent records sent by the summary, $got received"
 }
 
+# ---- backends ---------------------------------------------------------------------------
+
+# contrib/ipfix/nfacctd-backends.conf: nfacctd takes every key, its PostgreSQL and Kafka
+# plugins run (no server here: they say so) and the file beside them gets every record.
+backends() {
+	need ipfixDump nfacctd
+	local port c=$TOP/pcaps/ngtcp2/migration.pcap
+	port=$(python3 "$TOOLS" freeport udp)
+	NFA_CONF=nfacctd-backends.conf start_nfacctd 127.0.0.1 "$port" "$WORK/b.json" backends ||
+		{ fail "nfacctd with nfacctd-backends.conf"; return; }
+	"$REPLAY" -f conn "$c" >"$WORK/b.conn" 2>/dev/null
+	"$REPLAY" -q --export "ipfix://127.0.0.1:$port" "$c" || fail "linkquic-replay --export"
+	settle "$WORK/b.json"
+	sleep 1
+	grep -E "ERROR|WARN|overflow" "$WORK/nfacctd-backends.log" | grep -v "( db/pgsql )" |
+		grep -v "Failed connecting" >"$WORK/b.err"
+	ps -o pid,stat,cmd --ppid "$NFA_PID" -p "$NFA_PID" >"$WORK/b.ps"
+	if [ -s "$WORK/b.err" ] || ! kill -0 "$NFA_PID" 2>/dev/null; then
+		cat "$WORK/b.err" "$WORK/b.ps"
+		cat "$WORK/nfacctd-backends.log"
+		fail "nfacctd-backends.conf: nfacctd complained or died"
+	fi
+	grep -q "pgsql.*Failed connecting" "$WORK/nfacctd-backends.log" ||
+		fail "nfacctd-backends.conf: the PostgreSQL plugin did not try to connect"
+	python3 "$CHECK" --label "UDP + nfacctd-backends.conf" --expect "0=$WORK/b.conn" \
+		--nfacctd "$WORK/b.json" || fail "nfacctd-backends.conf: the file backend"
+}
+
 case $MODE in
 elements) elements ;;
+backends) backends ;;
 replay) replay ;;
 restart) restart ;;
 *) echo "usage: $0 elements|replay|restart BUILD" >&2; exit 2 ;;

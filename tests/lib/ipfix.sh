@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # tests/lib/ipfix.sh - nfacctd as the IPFIX tests run it (tests/ipfix.sh,
 # tests/ipfix_live.sh): contrib/ipfix/nfacctd.conf itself, with its address,
-# port, primitives file and output rewritten, purged every second.
+# port, primitives file and output rewritten, every backend purged each second.
 #
-#     CONTRIB=contrib/ipfix WORK=dir NFA_PIDS=()
+#     CONTRIB=contrib/ipfix WORK=dir NFA_PIDS=() [NFA_CONF=nfacctd-backends.conf]
 #     start_nfacctd ADDR PORT OUT TAG [CMD...]   CMD: e.g. ip netns exec NS
 #     stop_nfacctd PID                           SIGKILL, its plugin too
 #     settle FILE                                until FILE stops growing
@@ -14,8 +14,8 @@ nfacctd_conf() {
 		-e "s|^nfacctd_port:.*|nfacctd_port: $2|" \
 		-e "s|^aggregate_primitives:.*|aggregate_primitives: $CONTRIB/aggregate_primitives|" \
 		-e "s|^(print_output_file\[quic\]):.*|\1: $3|" \
-		-e "s|^(print_refresh_time\[quic\]):.*|\1: 1|" \
-		"$CONTRIB/nfacctd.conf"
+		-e "s|^((print\|sql\|kafka)_refresh_time\[[a-z]+\]):.*|\1: 1|" \
+		"$CONTRIB/${NFA_CONF:-nfacctd.conf}"
 }
 
 # start_nfacctd ADDR PORT OUT TAG [CMD...]: returns once it listens; sets NFA_PID.
