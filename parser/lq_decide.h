@@ -212,6 +212,8 @@ LQ_GLOBAL int lq_cand_snap(struct lq_undecided_val *u, int what, const struct lq
 			u->snap_tag[i] = j.last_seen ? j.tag : 0;
 			if (j.rtt_us > u->rtt_us)
 				u->rtt_us = j.rtt_us;
+			if (j.last_seen && j.answered)
+				u->flags |= LQ_UF_SERVERS_SEEN;
 			/* its server was still sending there when the client
 			 * began to probe, or its client was */
 			if (j.last_seen &&
@@ -229,6 +231,27 @@ LQ_GLOBAL int lq_cand_snap(struct lq_undecided_val *u, int what, const struct lq
 	return 0;
 }
 
+/* Has the switch settled (what was in flight on the old paths arrived)?
+ * After a few of the candidates' handshake round trips, and, where the
+ * servers' packets are in view, not before the server answered here and
+ * half as long again as that answer took (the client's first probe to the
+ * server's first packet here): behind a queue that filled after the
+ * handshakes (a slow link, the monitor on the client's side of it), the
+ * old path's last packets come as late as the answer did. */
+LQ_INLINE int lq_settled(const struct lq_undecided_val *u, lq_u64 now)
+{
+	lq_u64 w = lq_rtts(u->rtt_us, LQ_SETTLE_RTTS, LQ_SETTLE_MIN_NS), p;
+
+	if (u->flags & LQ_UF_SERVERS_SEEN) {
+		if (!u->answer_ts)
+			return 0;
+		p = (u->answer_ts - u->first_seen) * 3 / 2;
+		if (p > w)
+			w = p;
+	}
+	return now >= u->switch_ts + w;
+}
+
 /* lq_judge()'s verdicts on one candidate, strongest fit first */
 #define LQ_J_NO 0	  /* not the mover */
 #define LQ_J_BOTH 1	  /* in use right up to the move, silent since but for its
@@ -237,8 +260,21 @@ LQ_GLOBAL int lq_cand_snap(struct lq_undecided_val *u, int what, const struct lq
 #define LQ_J_PROBED 3	  /* silent before the move too, and its server probes the path */
 #define LQ_J_UNKNOWN 4	  /* cannot be judged (its state is gone): it may be the mover */
 #define LQ_J_EARLY 5	  /* too early to judge it */
+#define LQ_J_DRAIN 6	  /* in use up to the move, its client silent since, its
+			   * server's packets still coming: what was in flight may
+			   * be draining from a queue; judge it again later */
 #define LQ_J_MASK 7
 #define LQ_J_ANSWERED 8	  /* flag: the server's packets of it are in view */
+#define LQ_J_DRAINING 16  /* lq_decide's tally: some candidate is LQ_J_DRAIN */
+
+/* How many times the candidates are noted again while one drains: each
+ * time the judgement waits another window (a queue of seconds, behind a
+ * slow link); past that the path stays undecided. */
+#ifndef LQ_MAX_RESNAPS
+#define LQ_MAX_RESNAPS 16
+#endif
+/* Did lq_decide() leave the path undecided because a candidate drains? */
+#define LQ_DECIDE_DRAINING(w) ((w)->loop[1] & LQ_J_DRAINING)
 
 /* Judges candidate i of the undecided path u, whose client sends DCIDs of
  * c2s_len bytes: did its own path go silent at the switch? */
@@ -260,8 +296,14 @@ LQ_INLINE int lq_judge(const struct lq_undecided_val *u, lq_u32 i, lq_u64 now, l
 		return LQ_J_NO | answered; /* the server's IDs are another length */
 	if (j.pkts[LQ_C2S] != u->snap_c2s[i])
 		return LQ_J_NO | answered; /* its client still uses its path */
-	if (j.pkts[LQ_S2C] - j.probes != u->snap_s2c[i])
-		return LQ_J_NO | answered; /* its server still does */
+	if (j.pkts[LQ_S2C] - j.probes != u->snap_s2c[i]) {
+		/* its server still does: not the mover, unless its client,
+		 * in view, stopped at the move while its server's last packets
+		 * come out of a queue (the monitor behind a slow link) */
+		if (j.pkts[LQ_C2S] && (u->active & (1U << i)))
+			return LQ_J_DRAIN | answered;
+		return LQ_J_NO | answered;
+	}
 	/* its server probing the path it left: the connection lives on, the
 	 * client elsewhere (here, or on another new path) */
 	probes = j.probes != u->snap_probes[i];
@@ -302,6 +344,7 @@ LQ_GLOBAL lq_u64 lq_decide(const struct lq_undecided_val *u, lq_u64 now, lq_u32 
 	need_answer = &w->loop[1];
 	fit = &w->loop[2];
 	answered = u->s2c_same >= 2;
+	lq_hold(need_answer, 0); /* LQ_DECIDE_DRAINING: none yet */
 
 	/* the only one, and the server keeps the path */
 	if (!(u->flags & (LQ_UF_INCOMPLETE | LQ_UF_SIP)) && u->ncand == 1 &&
@@ -316,7 +359,7 @@ LQ_GLOBAL lq_u64 lq_decide(const struct lq_undecided_val *u, lq_u64 now, lq_u32 
 				return c;
 		}
 	}
-	if (!(u->flags & LQ_UF_SETTLED))
+	if (!(u->flags & LQ_UF_SETTLED) || now < u->judge_ts)
 		return 0;
 	/* nfit: the candidates that fit, by kind (8 bits each: both, active,
 	 * probed, unknown); fit: the last one of each kind. Kept in memory
@@ -333,30 +376,39 @@ LQ_GLOBAL lq_u64 lq_decide(const struct lq_undecided_val *u, lq_u64 now, lq_u32 
 			break;
 		v = lq_hold(&w->loop[3], (lq_u32)lq_judge(u, (lq_u32)i, now, c2s_len));
 		k = v & LQ_J_MASK;
-		if (k == LQ_J_EARLY)
+		if (k == LQ_J_EARLY) {
+			lq_hold(need_answer, 0);
 			return 0;
-		lq_hold(need_answer, lq_reload_u32(need_answer) | (v & LQ_J_ANSWERED));
+		}
+		lq_hold(need_answer, lq_reload_u32(need_answer) | (v & LQ_J_ANSWERED) |
+					      (k == LQ_J_DRAIN ? LQ_J_DRAINING : 0));
 		if (k >= LQ_J_BOTH && k <= LQ_J_UNKNOWN) {
 			k = (k - 1) & 3;
 			lq_hold(nfit, lq_reload_u32(nfit) + (1U << (8 * k)));
 			lq_hold(fit, (lq_reload_u32(fit) & ~(0xffU << (8 * k))) | ((lq_u32)i << (8 * k)));
 		}
 	}
+	/* a candidate's old path may still be draining: judge again later */
+	if (lq_reload_u32(need_answer) & LQ_J_DRAINING)
+		return 0;
 	/* the server follows the client (unless its packets are out of view) */
 	if (lq_reload_u32(need_answer) && !answered)
 		return 0;
 	/* The strongest kind of fit present decides, if exactly one candidate
 	 * has it: in use up to the move, silent since, and probed by its
-	 * server; else in use up to the move and silent since (any other such
-	 * one may have ended just then); else one that was silent and is
-	 * probed. A candidate that cannot be judged may be any of them. */
+	 * server; else, with the list complete, the one in use up to the move
+	 * and silent since, when no other fits (another such one may have
+	 * ended just then, and a silent one that its server probes may be the
+	 * mover, idle before it moved); else the one silent and probed, when
+	 * none was in use up to the move. A candidate that cannot be judged
+	 * may be any of them. */
 	if (lq_reload_u32(nfit) & 0xff000000)
 		return 0;
 	if ((lq_reload_u32(nfit) & 0xff) == 1)
 		i = (int)(lq_reload_u32(fit) & 0xff);
 	else if (u->flags & (LQ_UF_INCOMPLETE | LQ_UF_SIP))
 		return 0; /* the mover may be out of the list: only the strongest fit counts */
-	else if ((lq_reload_u32(nfit) & 0xffff) == 0x100)
+	else if ((lq_reload_u32(nfit) & 0xffffff) == 0x100)
 		i = (int)((lq_reload_u32(fit) >> 8) & 0xff);
 	else if ((lq_reload_u32(nfit) & 0xffffff) == 0x10000)
 		i = (int)((lq_reload_u32(fit) >> 16) & 0xff);

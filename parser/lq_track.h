@@ -707,8 +707,7 @@ LQ_SUBPROG int lq_on_undecided(const struct lq_st *st, struct lq_path_val *pv, l
 	if (!(u->flags & LQ_UF_EP_SNAPPED)) /* which candidates have its client endpoint */
 		lq_cand_snap(u, LQ_SNAP_EP, &u->ep);
 	/* the switch has settled: what was in flight on the old paths is in */
-	if (u->switch_ts && !(u->flags & LQ_UF_SETTLED) &&
-	    st->now >= u->switch_ts + lq_rtts(u->rtt_us, LQ_SETTLE_RTTS, LQ_SETTLE_MIN_NS))
+	if (u->switch_ts && !(u->flags & LQ_UF_SETTLED) && lq_settled(u, st->now))
 		lq_cand_snap(u, LQ_SNAP_SETTLED, &u->ep);
 	if (dir == LQ_C2S) {
 		/* the prober keeps the one ID it probes with until the path is
@@ -736,8 +735,16 @@ LQ_SUBPROG int lq_on_undecided(const struct lq_st *st, struct lq_path_val *pv, l
 	res->flags |= LQ_RF_UNDECIDED;
 	lq_count(st, pv, dir);
 	conn = lq_decide(u, st->now, pv->dcid[LQ_C2S].len, st->w);
-	if (conn)
+	if (conn) {
 		lq_link_decided(st, pv, conn, covers, u->switch_ts != 0);
+	} else if (LQ_DECIDE_DRAINING(st->w) && u->resnaps < LQ_MAX_RESNAPS) {
+		/* note the candidates' packets again, and judge them after as
+		 * long as the first judgement came after the first note */
+		lq_cand_snap(u, LQ_SNAP_SETTLED, &u->ep);
+		u->judge_ts = st->now + lq_rtts(u->rtt_us, LQ_WINDOW_RTTS - LQ_SETTLE_RTTS,
+						LQ_WINDOW_MIN_NS - LQ_SETTLE_MIN_NS);
+		u->resnaps++;
+	}
 	/* The verdict, which the caller stores: a void subprogram (or one whose
 	 * result the compiler can prove) may exit with a stack pointer left in
 	 * R0, which the verifier refuses. */

@@ -209,6 +209,7 @@ struct lq_undecided_val {
 	lq_u64 first_seen;		  /* the client's first probe */
 	lq_u64 switch_ts;		  /* its first non-probing datagram here, 0 none yet */
 	lq_u64 answer_ts;		  /* the server's first packet here, 0 none yet */
+	lq_u64 judge_ts;		  /* noted again (LQ_J_DRAIN): not judged before */
 	struct lq_cid s2c;		  /* that packet's DCID */
 	lq_u8 ncand;
 	lq_u8 flags;			  /* LQ_UF_* */
@@ -220,7 +221,9 @@ struct lq_undecided_val {
 					   * to the first probe */
 	lq_u32 rtt_us;			  /* the longest of the candidates' RTTs */
 	struct lq_endpoint ep;		  /* the path's client endpoint */
-	lq_u8 pad[3];
+	lq_u8 resnaps;			  /* times noted again while a candidate's old path
+					   * drained (lq_decide, LQ_J_DRAIN) */
+	lq_u8 pad[2];
 };
 
 #define LQ_UF_INCOMPLETE 0x01 /* more live connections than slots: the list is not all */
@@ -230,6 +233,7 @@ struct lq_undecided_val {
 #define LQ_UF_WILD_FULL 0x08  /* the client address's own list is incomplete */
 #define LQ_UF_EP_SNAPPED 0x10 /* same_ep was noted */
 #define LQ_UF_SETTLED 0x20    /* the packets each way were noted after the switch */
+#define LQ_UF_SERVERS_SEEN 0x40 /* a candidate's server packets are in view (at the switch) */
 
 /* ---- lq_rivals: where a pending flow's pseudo-label lives ------------------ */
 /* Keyed by the pseudo-label (lq_u64); the value is the flow's struct

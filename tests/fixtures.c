@@ -1065,6 +1065,39 @@ static void crowd_switch_over(struct fx *f)
 	c2s(f, &k.c[0], 50, Q(0));
 }
 
+/* The monitor behind a slow link (on the client's side of a queue): after
+ * the switch the mover's server packets on its old path keep coming out of
+ * the queue for 300 ms, while its client is silent there. That candidate
+ * is draining, not keeping its path: it is noted again and judged a
+ * window (230 ms) later, until its path is silent, then linked. Without
+ * that it would look like one still in use, and no candidate would fit. */
+#define LQ_DRAIN_ROUNDS 27 /* the link comes in the next: the drain's end plus a window */
+static void crowd_drain(struct fx *f)
+{
+	struct crowd k;
+	int i;
+
+	crowd_start(f, &k, 9);
+	c2s(f, &k.c[1], 50, Q(1)); /* the mover is busy up to its move */
+	s2c(f, &k.c[1], 1300, Q(1));
+	crowd_move(f, &k);
+	for (i = 1; i <= LQ_DRAIN_ROUNDS; i++) { /* 20 ms a round */
+		sleep_ms(f, 20);
+		c2s(f, &k.c[0], 50, Q(0)); /* the others go on both ways */
+		s2c(f, &k.c[0], 300, Q(0));
+		c2s(f, &k.c[2], 50, Q(2));
+		s2c(f, &k.c[2], 300, Q(2));
+		if (i <= 15) /* the queue drains for 300 ms */
+			s2c(f, &k.c[1], 1300, Q(1));
+		s2c(f, &k.m, 1300, U(LQ_E_NONE));
+		c2s(f, &k.m, 50, U(LQ_E_NONE));
+	}
+	sleep_ms(f, 20);
+	s2c(f, &k.m, 1300, QE(1, LQ_E_LINK));
+	c2s(f, &k.m, 50, Q(1));
+	c2s(f, &k.c[0], 50, Q(0));
+}
+
 /* Two candidates fall silent at the same moment: either may have moved,
  * so the path stays undecided (a wrong link is worse than a missed one). */
 static void crowd_two_silent(struct fx *f)
@@ -1423,6 +1456,8 @@ const struct fx_case fx_cases[] = {
 	{ "multipath_both_paths", "two paths in use at once keep one label", multipath_both_paths, 0 },
 	{ "crowd_switch_over", "in a crowd, the candidate whose path fell silent at the switch is the mover",
 	  crowd_switch_over, 0 },
+	{ "crowd_drain", "in a crowd behind a queue, the mover's old path drains, then it is linked",
+	  crowd_drain, 0 },
 	{ "crowd_two_silent", "two candidates silent at the switch: the path stays undecided",
 	  crowd_two_silent, 0 },
 	{ "crowd_ender_at_switch", "a connection ending at another's switch is never taken for the mover",
