@@ -210,6 +210,8 @@ LQ_GLOBAL int lq_cand_snap(struct lq_undecided_val *u, int what, const struct lq
 				u->same_ep |= 1U << i;
 		} else if (what == LQ_SNAP_SWITCH) {
 			u->snap_tag[i] = j.last_seen ? j.tag : 0;
+			/* its server's probes of its path from the switch on */
+			u->snap_probes[i] = (lq_u16)j.probes;
 			if (j.rtt_us > u->rtt_us)
 				u->rtt_us = j.rtt_us;
 			if (j.last_seen && j.answered)
@@ -222,7 +224,6 @@ LQ_GLOBAL int lq_cand_snap(struct lq_undecided_val *u, int what, const struct lq
 		} else {
 			u->snap_c2s[i] = j.pkts[LQ_C2S];
 			u->snap_s2c[i] = j.pkts[LQ_S2C] - j.probes;
-			u->snap_probes[i] = (lq_u16)j.probes;
 		}
 	}
 	u->flags |= what == LQ_SNAP_EP ? LQ_UF_EP_SNAPPED

@@ -199,9 +199,10 @@ struct lq_conn_val {
 struct lq_undecided_val {
 	lq_u64 cand[LQ_ANCHOR_SLOTS];	  /* the connections (or pending flows' pseudo-
 					   * labels) that could own the path */
-	/* each candidate's own path when the client switched here (its tag),
-	 * and its packets each way a little later, once the switch settled:
-	 * the client's, the server's other than probe-sized (lq_cand_snap) */
+	/* each candidate's own path when the client switched here (its tag)
+	 * and its server's probe-sized packets there then, and its packets
+	 * each way a little later, once the switch settled: the client's, the
+	 * server's other than probe-sized (lq_cand_snap) */
 	lq_u32 snap_tag[LQ_ANCHOR_SLOTS];
 	lq_u32 snap_c2s[LQ_ANCHOR_SLOTS];
 	lq_u32 snap_s2c[LQ_ANCHOR_SLOTS];

@@ -29,6 +29,17 @@ run() {
     trap 'rm -rf "$TMP"' EXIT
     mkdir -p "$TMP/corpus" "$TMP/art"
     [ -d "$corpus" ] && cp -r "$corpus/." "$TMP/corpus/"
+    # the regression inputs of honest traffic where a wrong link was found (FZ_STRICT:
+    # no label spans two connections) must hold it now
+    for art in "$corpus"/regress-strict-*; do
+        [ -e "$art" ] || continue
+        if ! FZ_STRICT=1 "$bin" "$art" >"$TMP/strict.log" 2>&1; then
+            echo "fuzz: $name: FAILED: $(basename "$art"), an honest input, breaks a strict invariant:"
+            grep -E -A12 'invariant .* broken' "$TMP/strict.log" | head -n 30
+            return 1
+        fi
+        echo "fuzz: $name: $(basename "$art") holds the strict invariants"
+    done
     # a broken invariant aborts: that is the crash libFuzzer keeps
     "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$TMP/art/" "$@" "$TMP/corpus" >"$TMP/log" 2>&1
