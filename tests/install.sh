@@ -116,6 +116,9 @@ completion)
 		t "linkquic-replay -f j" "jsonl"
 		t "linkquic-replay --comp" "--compare"
 		t "linkquic-replay --str" "--stream"
+		# the droppable classes, from --vocabulary: unsupported_version is never dropped
+		t "linkquic-replay --guard-drop=un" "--guard-drop=unknown_version"
+		t "linkquic-live --guard-drop cid" "cid_too_long"
 	' _ "$f" 2>&1)
 	echo "$out"
 	grep -q '^FAIL' <<<"$out" && failed=1

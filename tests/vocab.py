@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """tests/vocab.py - the one vocabulary (parser/lq_vocab.h) against what is
-written elsewhere: the README's tables and lists, and the garbage classes that
+written elsewhere: the README's tables and lists, the man pages' --guard-drop classes, and the
+garbage classes that
 pcaps/craft.py and tests/flood.py make.
 
     python3 tests/vocab.py BIN
@@ -110,8 +111,16 @@ def main(argv):
          set(craft.Capture.REASONS.values()))
     same("tests/flood.py garbage makers (MAKERS)", garbage, set(flood.MAKERS))
 
+    # the man pages: the classes --guard-drop takes
+    for page in ("man/linkquic-replay.1", "man/linkquic-live.8"):
+        text = open(os.path.join(TOP, page), encoding="utf-8").read()
+        m = re.search(r"or any of ([a-z_,\s]+)\.", text[text.find("guard-drop Ns"):])
+        same("%s --guard-drop classes" % page, names(reg, "reason", "drop"),
+             set(re.findall(r"[a-z_]+", m.group(1))) if m else set())
+
     if not fails:
-        print("vocab: README, craft.py and flood.py list exactly the registry's %d words" %
+        print("vocab: README, craft.py, flood.py and the man pages list exactly the "
+              "registry's %d words" %
               sum(len(v) for v in reg.values()))
     return 1 if fails else 0
 
