@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """tests/vocab.py - the one vocabulary (parser/lq_vocab.h) against what is
-written elsewhere: the README's tables and lists, the man pages' --guard-drop classes, and the
-garbage classes that
-pcaps/craft.py and tests/flood.py make.
+written elsewhere: the README's tables and lists, the man pages' --guard-drop
+classes, and the garbage classes that pcaps/craft.py and tests/flood.py make.
 
     python3 tests/vocab.py BIN
 
