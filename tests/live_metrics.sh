@@ -65,11 +65,9 @@ scrape() { lq_in_router curl -sf --max-time 5 "$@" "$MURL"; }
 query() {
 	lq_in_router curl -sf --max-time 5 "http://127.0.0.1:$PPORT/api/v1/query" \
 		--data-urlencode "query=$1" 2>/dev/null |
-		python3 -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "none")' 2>/dev/null || echo none
+		python3 "$TOP/tests/lib/netutil.py" prom-value 2>/dev/null || echo none
 }
-free_port() { lq_in_router python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { lq_in_router python3 "$TOP/tests/lib/netutil.py" free-port 127.0.0.1; }
 
 # ---- the monitor, then Prometheus -----------------------------------------------------------
 # (not through a function, nor timeout: a background subshell ignores the SIGINT that stops
@@ -108,11 +106,7 @@ for tag in one two; do
 		--timeout=5s --sni=$SNI "$LQ_S4" $PORT "$(url "$LQ_S4" $PORT 30k)" >"$WORK/client-$tag.log" 2>&1 ||
 		fail "client $tag: $(tail -3 "$WORK/client-$tag.log")"
 done
-lq_in_client python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(20):
-    s.sendto(b"not quic %d" % i, ("198.18.2.2", 9999))'
+lq_in_client python3 "$TOP/tests/lib/netutil.py" burst 198.18.2.2 9999 20 "not quic"
 
 # quiet: two scrapes a second apart agree on the QUIC packets
 Q_RE='^linkquic_packets_total\{.*verdict="quic"\}$'

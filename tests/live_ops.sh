@@ -20,6 +20,7 @@
 set -u
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/bin.sh"
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 lq_live_bin live_ops "$@"
 REPLAY=$BUILD/linkquic-replay
 if [ "$(id -u)" != 0 ]; then
@@ -65,11 +66,8 @@ make_link() {
 make_link || { echo "live_ops: cannot create the veth pair" >&2; exit 1; }
 # send N: N UDP datagrams to lq-a's address
 send() {
-	ip netns exec "$NB" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(int(sys.argv[1])):
-    s.sendto(b"linkquic live_ops %d" % i, ("198.18.5.1", 9999))' "$1"
+	ip netns exec "$NB" python3 "$TOP/tests/lib/netutil.py" burst 198.18.5.1 9999 "$1" \
+		"linkquic live_ops"
 }
 # wait_for SECONDS FILE PATTERN
 wait_for() {
