@@ -370,6 +370,9 @@ def send(args):
     }
     json.dump(summary, sys.stdout)
     sys.stdout.write("\n")
+    # the last line of standard error: what a log shows of the run
+    sys.stderr.write("flood: sent %d datagrams in %.2f s (%s/s)\n" %
+                     (sent, span, summary["rate_pps"]))
     return 0 if sent == n else 1
 
 
