@@ -682,6 +682,9 @@ static void op_short(struct gen *g, int from_server, int new_cid)
 	struct gconn *c = conn(g, &k, 1);
 	uint8_t f = rd(g);
 
+	/* no 1-RTT keys before the server's first flight (RFC 9001 §4.1.1) */
+	if (!c->answered)
+		g->honest = 0;
 	if (new_cid) { /* NEW_CONNECTION_ID in use (RFC 9000 §5.1.1) */
 		if (from_server)
 			c->cseq++;
