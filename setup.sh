@@ -25,7 +25,7 @@ PACKAGES=(
 	python3 tshark tcpdump ethtool iproute2 nftables util-linux procps openssl
 	ngtcp2-client ngtcp2-server
 	# tests: compressed captures, streams, man pages, the unit, the metrics
-	gzip zstd strace mandoc man-db systemd curl prometheus
+	gzip zstd mandoc man-db systemd curl prometheus
 	# tests: IPFIX collectors (ipfixDump, nfacctd)
 	libfixbuf-tools pmacct
 	# benchmarks
