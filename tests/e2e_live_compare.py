@@ -373,6 +373,18 @@ def same_frames(args):
     if a == b:
         print("  %d frames sent, %d received, the same" % (len(a), len(b)))
         return 0
+    # Sockets sending from both CPUs reach the peer of a veth through each CPU's
+    # backlog, so flows may interleave otherwise there; each flow keeps its order.
+    flows_a, flows_b = {}, {}
+    for f in a:
+        flows_a.setdefault(flow_of(f), []).append(f)
+    for f in b:
+        flows_b.setdefault(flow_of(f), []).append(f)
+    if len(a) == len(b) and flows_a == flows_b:
+        moved = sum(1 for x, y in zip(a, b) if x != y)
+        print("  %d frames sent, %d received, the same, flow by flow (%d in another order "
+              "across flows)" % (len(a), len(b), moved))
+        return 0
     n = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
     print("  FAIL %d frames sent, %d received; they part at frame %d" % (len(a), len(b), n + 1))
     return 1
