@@ -91,13 +91,14 @@ LQ_INLINE struct lq_cid_val *lq_cid_find(const struct lq_cid *cid)
 	return v;
 }
 
-/* The short header's DCID, if it is len bytes long (read from pkt->sh). */
-LQ_GLOBAL int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
+/* The short header's DCID, if it is len bytes long (read from pkt->sh).
+ * Inline on a known connection's path (lq_on_short_known), where a call
+ * costs more than the copy; lq_short_dcid() elsewhere, so that the
+ * verifier checks the copy once for all the other callers. */
+LQ_INLINE int lq_short_dcid_inline(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
 {
 	int i;
 
-	if (!pkt || !cid)
-		return -1;
 	lq_zero(cid, sizeof(*cid));
 	if (len > LQ_CID_MAX)
 		return -1;
@@ -112,6 +113,13 @@ LQ_GLOBAL int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
 		cid->id[i] = pkt->sh[i] & (lq_u8)(((lq_s32)i - (lq_s32)len) >> 31);
 	cid->len = len;
 	return 0;
+}
+
+LQ_GLOBAL int lq_short_dcid(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
+{
+	if (!pkt || !cid)
+		return -1;
+	return lq_short_dcid_inline(pkt, len, cid);
 }
 
 /* ---- servers --------------------------------------------------------------- */

@@ -122,12 +122,13 @@ LQ_SUBPROG void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
 		return;
 	pv->anchor_tick = st->tick;
 	if (!st->w->tent) { /* a completed connection's */
-	if (pv->pkts[LQ_S2C])
-		lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
-	else /* no answer in view: the client's anchors, the server unconfirmed */
-		lq_touch_sips(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
-	/* the path it uses now, for judging it as a candidate */
-	lq_conn_note(st, pv->conn, 0, lq_lens(scl, ccl), pv->pkts[LQ_S2C] ? LQ_CONNF_ANSWERED : 0);
+		if (pv->pkts[LQ_S2C])
+			lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
+		else /* no answer in view: the client's anchors, the server unconfirmed */
+			lq_touch_sips(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
+		/* the path it uses now, for judging it as a candidate */
+		lq_conn_note(st, pv->conn, 0, lq_lens(scl, ccl),
+			     pv->pkts[LQ_S2C] ? LQ_CONNF_ANSWERED : 0);
 	}
 	if (!(pv->flags & LQ_PF_DCID_C2S_UNSET))
 		lq_learn_cid(st, &pv->dcid[LQ_C2S], pv->conn, LQ_C2S, ccl);
@@ -368,7 +369,7 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 		res->flags |= LQ_RF_FIXED_CLEAR; /* RFC 9287 grease on a known connection */
 		pv->flags |= LQ_PF_GREASE;
 	}
-	if (lq_short_dcid(pkt, cur->len, dcid)) {
+	if (lq_short_dcid_inline(pkt, cur->len, dcid)) {
 		if (pkt->reason) {
 			lq_reject_dir(st, dir, pkt->reason); /* shorter than its own DCID */
 			return 0;
