@@ -7,6 +7,7 @@
 #include "capture.h"
 #include "input.h"
 #include "linklayer.h"
+#include "pcap_inplace.h"
 #include "pcapng_read.h"
 
 #define PCAPNG_MAGIC 0x0A0D0D0Au
@@ -91,6 +92,13 @@ int capture_open(struct capture *cap, const char *file, const char *filter,
 	cap->filter = filter;
 	cap->stop = stop;
 	errbuf[0] = 0;
+	/* a plain pcap file: read in place, its frames never copied */
+	cap->inplace = lq_pcap_inplace_open(file);
+	if (cap->inplace) {
+		cap->dlt = lq_pcap_inplace_dlt(cap->inplace);
+		cap->stable = 1;
+		goto opened;
+	}
 	cap->in = lq_input_open(file, stop, errbuf, sizeof(errbuf));
 	if (!cap->in) {
 		fprintf(stderr, "linkquic-replay: cannot read '%s': %s\n", file, errbuf);
@@ -138,6 +146,7 @@ int capture_open(struct capture *cap, const char *file, const char *filter,
 				"pcapng, gzip or zstd)\n", what(cap, w, sizeof(w)));
 		goto fail;
 	}
+opened:
 	if (!lq_link_supported(cap->dlt)) {
 		unsupported(cap, cap->dlt);
 		goto fail;
@@ -160,6 +169,16 @@ static int next_raw(struct capture *cap, struct pcap_pkthdr *h, const uint8_t **
 	const u_char *pd;
 	int rc;
 
+	if (cap->inplace) {
+		uint64_t ts;
+
+		rc = lq_pcap_inplace_next(cap->inplace, d, &h->caplen, &h->len, &ts, why, n);
+		if (rc == 1) { /* nanoseconds in tv_usec, as for pcapng below */
+			h->ts.tv_sec = (time_t)(ts / 1000000000ULL);
+			h->ts.tv_usec = (suseconds_t)(ts % 1000000000ULL);
+		}
+		return rc;
+	}
 	if (cap->ng) {
 		struct lq_pcapng_frame fr;
 
@@ -253,6 +272,8 @@ void capture_close(struct capture *cap)
 	cap->pcap = NULL;
 	lq_pcapng_close(cap->ng);
 	cap->ng = NULL;
+	lq_pcap_inplace_close(cap->inplace);
+	cap->inplace = NULL;
 	lq_input_close(cap->in);
 	cap->in = NULL;
 }
@@ -260,4 +281,15 @@ void capture_close(struct capture *cap)
 int capture_l3(const struct capture *cap, const uint8_t *data, uint32_t caplen, uint16_t *proto)
 {
 	return lq_link_l3(cap->dlt, data, caplen, proto);
+}
+
+const char *capture_how(const struct capture *cap, char *buf, size_t n)
+{
+	const char *codec = cap->in ? lq_codec_name(lq_input_codec(cap->in)) : NULL;
+
+	snprintf(buf, n, "%s%s%s", cap->inplace ? "pcap, read in place"
+				   : cap->ng  ? "pcapng, read by linkquic"
+					      : "pcap, read by libpcap",
+		 codec ? ", " : "", codec ? codec : "");
+	return buf;
 }

@@ -3,8 +3,9 @@
  * capture.h - reading capture files frame by frame: pcap through libpcap,
  * pcapng through our own reader (lib/pcapng_read.h: each interface with its
  * own link type), either of them compressed with gzip or zstd
- * (lib/input.h), from a file, standard input or a pipe. A libpcap filter
- * is applied per frame, compiled for each link type, so that frame numbers
+ * (lib/input.h), from a file, standard input or a pipe; a plain pcap file
+ * is read in place instead (lib/pcap_inplace.h). A libpcap filter is
+ * applied per frame, compiled for each link type, so that frame numbers
  * stay the file's.
  */
 #ifndef LQ_CAPTURE_H
@@ -20,6 +21,7 @@
 
 struct lq_input;
 struct lq_pcapng;
+struct lq_pcap_inplace;
 
 struct capture_filter {
 	int dlt;
@@ -30,6 +32,8 @@ struct capture {
 	struct lq_input *in; /* the bytes, decompressed */
 	pcap_t *pcap;	     /* a pcap file: libpcap reads it */
 	struct lq_pcapng *ng; /* a pcapng file: our reader */
+	struct lq_pcap_inplace *inplace; /* a plain pcap file, read in place */
+	int stable;	     /* a frame's bytes stay where they are until close */
 	const char *file;
 	const char *filter;  /* the expression, NULL for none */
 	int dlt;	     /* the link type of the frame read last (pcapng: per interface) */
@@ -49,6 +53,8 @@ int capture_open(struct capture *cap, const char *file, const char *filter,
  * error (cap->err). cap->dlt is the frame's link type. */
 int capture_next(struct capture *cap, const uint8_t **data, uint32_t *caplen, uint64_t *ts_ns);
 void capture_close(struct capture *cap);
+/* How the file is read, for -v: "pcap, in place", "pcap, libpcap, gzip"... */
+const char *capture_how(const struct capture *cap, char *buf, size_t n);
 
 /* Network header of a frame of link type cap->dlt: offset and ethertype; -1
  * if not decodable. */

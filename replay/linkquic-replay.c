@@ -56,7 +56,7 @@ static const char usage_tail[] =
 	"      --kernel          run every frame through the loaded XDP program\n"
 	"                        (bpf_prog_test_run) instead of user space\n"
 	"      --compare         run both and report the first difference\n"
-	"  -v, --verbose         show libbpf's messages\n"
+	"  -v, --verbose         show libbpf's messages, and how the file is read\n"
 	"      --version         print the version (and libpcap's, zlib's, zstd's)\n"
 	"  -h, --help            this text\n"
 	"\n"

@@ -75,6 +75,8 @@ struct lq_connrec *replay_connrec_new(const struct replay_opts *o, struct replay
 /* After a stop signal: one line saying where the input was cut. */
 void replay_interrupted(const struct replay_opts *o, const struct capture *cap);
 
+/* capture_open(), and with -v a line saying how the file is read */
+int replay_open(const struct replay_opts *o, struct capture *cap);
 int replay_user(const struct replay_opts *o);
 int replay_kernel(const struct replay_opts *o);
 

@@ -145,7 +145,7 @@ int replay_kernel(const struct replay_opts *o)
 
 	if (lq_kernel_check_caps("linkquic-replay"))
 		return 1;
-	if (capture_open(&cap, o->file, o->filter, o->stop))
+	if (replay_open(o, &cap))
 		return 1;
 	memset(&ko, 0, sizeof(ko));
 	ko.tool = "linkquic-replay";

@@ -79,7 +79,7 @@ struct lq_connrec *replay_connrec_new(const struct replay_opts *o, struct replay
 }
 
 /* A frame read ahead of the one being classified (a copy: libpcap reuses
- * its buffer). */
+ * its buffer; a file read in place needs none). */
 #define AHEAD_MAX 262144
 
 struct ahead {
@@ -139,6 +139,18 @@ void replay_interrupted(const struct replay_opts *o, const struct capture *cap)
 			(unsigned long long)cap->frame);
 }
 
+int replay_open(const struct replay_opts *o, struct capture *cap)
+{
+	char how[64];
+
+	if (capture_open(cap, o->file, o->filter, o->stop))
+		return -1;
+	if (o->verbose)
+		fprintf(stderr, "linkquic-replay: '%s': %s\n", o->file,
+			capture_how(cap, how, sizeof(how)));
+	return 0;
+}
+
 int replay_user(const struct replay_opts *o)
 {
 	uint64_t cpu0, wall0, cpu1, wall1;
@@ -151,7 +163,7 @@ int replay_user(const struct replay_opts *o)
 	int rc = 1, head = 0, n = 0, i, oom, depth;
 	const uint8_t *d;
 
-	if (capture_open(&cap, o->file, o->filter, o->stop))
+	if (replay_open(o, &cap))
 		return 1;
 	if (lq_maps_init(&maps, &o->sizes)) {
 		fprintf(stderr, "linkquic-replay: cannot allocate the maps: out of memory\n");
@@ -193,10 +205,14 @@ int replay_user(const struct replay_opts *o)
 			rc = capture_next(&cap, &d, &a->caplen, &a->ts);
 			if (rc != 1)
 				break;
-			if (a->caplen > AHEAD_MAX)
-				a->caplen = AHEAD_MAX;
-			memcpy(a->buf, d, a->caplen);
-			a->data = a->buf;
+			if (cap.stable) { /* in place: the bytes stay until the end */
+				a->data = d;
+			} else {
+				if (a->caplen > AHEAD_MAX)
+					a->caplen = AHEAD_MAX;
+				memcpy(a->buf, d, a->caplen);
+				a->data = a->buf;
+			}
 			a->frame = cap.frame;
 			ahead_prepare(&cap, &maps, a);
 			n++;

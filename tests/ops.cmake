@@ -14,6 +14,13 @@ add_test(NAME inputs
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(inputs PROPERTIES LABELS "ops;errors" TIMEOUT 60 SKIP_RETURN_CODE 77)
 
+# A plain pcap file read in place gives what libpcap gives from standard input: byte orders,
+# time units, a short snapshot, LINKTYPE_RAW, cut files; a file shrinking under the reader.
+add_test(NAME inplace
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/inplace.sh ${LQ_REPLAY_BIN}
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(inplace PROPERTIES LABELS "ops;errors" TIMEOUT 60)
+
 # A capture fed slowly through a pipe: its first records before the input ends; SIGINT and
 # SIGTERM stop cleanly (130, 143) with the summary; -l writes a record a write(2).
 add_test(NAME stream

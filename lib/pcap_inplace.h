@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pcap_inplace.h - an uncompressed pcap file read in place: the file is
+ * mapped and each frame is handed out as a pointer into the mapping, with
+ * no copy. Reading a capture through stdio copies every byte once from the
+ * page cache and runs it through the caches; classifying needs only each
+ * frame's first bytes, so most of the file is never touched at all.
+ *
+ * Only what it reads exactly as libpcap does is taken (version 2.4, one of
+ * the four standard magic numbers, a link type whose DLT is its own number);
+ * for anything else lq_pcap_inplace_open() declines and the caller reads the
+ * file through libpcap. Errors are libpcap's own words. If the file shrinks
+ * while it is mapped, the pages past its new end read as zeros (a SIGBUS
+ * handler maps them) and the next frame fails with "the file shrank".
+ */
+#ifndef LQ_PCAP_INPLACE_H
+#define LQ_PCAP_INPLACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lq_pcap_inplace;
+
+/* A regular file in a format read here: the reader. NULL otherwise (not an
+ * error: errno says nothing), or on an error mapping it. */
+struct lq_pcap_inplace *lq_pcap_inplace_open(const char *file);
+int lq_pcap_inplace_dlt(const struct lq_pcap_inplace *r);
+/* 1: a frame (data valid until close), 0: end of file, -1: a damaged file
+ * (why, in libpcap's words). */
+int lq_pcap_inplace_next(struct lq_pcap_inplace *r, const uint8_t **data, uint32_t *caplen,
+			 uint32_t *len, uint64_t *ts_ns, char *why, size_t n);
+void lq_pcap_inplace_close(struct lq_pcap_inplace *r);
+
+#endif
