@@ -19,6 +19,7 @@
 
 static const char usage_head[] =
 	"Usage: linkquic-replay [OPTIONS] FILE [FILTER...]\n"
+	"       linkquic-replay --compare --batch [OPTIONS] FILE...\n"
 	"Follows QUIC connections in a capture across connection ID changes, NAT\n"
 	"rebinding, migration and new paths, without keys. FILTER is a libpcap\n"
 	"expression, as tcpdump takes it.\n"
@@ -56,6 +57,10 @@ static const char usage_tail[] =
 	"      --kernel          run every frame through the loaded XDP program\n"
 	"                        (bpf_prog_test_run) instead of user space\n"
 	"      --compare         run both and report the first difference\n"
+	"      --batch           with --compare: every argument is a capture, each\n"
+	"                        compared on its own (the maps emptied between them)\n"
+	"                        under one load of the program; each one's report\n"
+	"                        follows a line '== FILE'\n"
 	"  -v, --verbose         show libbpf's messages, and how the file is read\n"
 	"      --version         print the version (and libpcap's, zlib's, zstd's)\n"
 	"  -h, --help            this text\n"
@@ -129,6 +134,7 @@ enum {
 	OPT_KERNEL = LQ_OPT__TOOL,
 	OPT_TIMING,
 	OPT_COMPARE,
+	OPT_BATCH,
 	OPT_STREAM,
 };
 
@@ -145,6 +151,7 @@ int main(int argc, char **argv)
 		{ "kernel", no_argument, NULL, OPT_KERNEL },
 		{ "timing", no_argument, NULL, OPT_TIMING },
 		{ "compare", no_argument, NULL, OPT_COMPARE },
+		{ "batch", no_argument, NULL, OPT_BATCH },
 		{ "stream", no_argument, NULL, OPT_STREAM },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -202,6 +209,9 @@ int main(int argc, char **argv)
 		case OPT_COMPARE:
 			o.mode = REPLAY_COMPARE;
 			break;
+		case OPT_BATCH:
+			o.batch = 1;
+			break;
 		case OPT_STREAM:
 			o.stream = 1;
 			break;
@@ -224,6 +234,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	o.file = argv[optind];
+	if (o.batch && o.mode != REPLAY_COMPARE) {
+		fputs(TOOL ": --batch: only with --compare\n", stderr);
+		return 1;
+	}
+	if (o.batch) { /* the arguments are files, not a filter */
+		o.files = (const char *const *)argv + optind;
+		o.nfiles = argc - optind;
+		optind = argc;
+	}
 	/* -f conn prints no per-frame record: none is held back for its label
 	 * (lib/connrec.c counts an undecided path's frames when its link comes) */
 	if (o.format == LQ_FMT_CONN)

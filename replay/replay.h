@@ -26,6 +26,9 @@ enum replay_mode {
 
 struct replay_opts {
 	const char *file;
+	const char *const *files; /* --batch: every file, file the first */
+	int nfiles;
+	int batch;
 	char *filter;
 	enum lq_format format;
 	enum replay_mode mode;

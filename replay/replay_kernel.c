@@ -127,13 +127,15 @@ static int diff_map(const struct emu_map *u, const struct emu_map *k)
 	return 0;
 }
 
-int replay_kernel(const struct replay_opts *o)
+/* One open capture through the loaded program k (and, for --compare,
+ * through the user-space maps umaps), closed at the end: 0 when it was
+ * read to its end and nothing differs. The maps start empty. */
+static int replay_one(const struct replay_opts *o, struct lq_kernel *k, struct lq_maps *umaps,
+		      struct capture *capp)
 {
 	static uint8_t eth[LQ_TEST_RUN_MAX];
-	struct lq_kernel_opts ko;
-	struct lq_kernel k;
-	struct capture cap;
-	struct lq_maps umaps, kmaps;
+	struct capture cap = *capp;
+	struct lq_maps kmaps;
 	struct replay_sink sink;
 	struct lq_result kr, ur;
 	const uint8_t *data;
@@ -143,33 +145,9 @@ int replay_kernel(const struct replay_opts *o)
 	uint16_t proto;
 	int rc, err, status = 0, compare = o->mode == REPLAY_COMPARE, oom = 0, l3;
 
-	if (lq_kernel_check_caps("linkquic-replay"))
-		return 1;
-	if (replay_open(o, &cap))
-		return 1;
-	memset(&ko, 0, sizeof(ko));
-	ko.tool = "linkquic-replay";
-	ko.cfg = o->cfg;
-	ko.cfg.flags |= LQ_CF_REPORT_ALL;
-	ko.sizes = o->sizes;
-	ko.test_clock = 1;
-	ko.verbose = o->verbose;
-	if (lq_kernel_open(&k, &ko)) {
-		capture_close(&cap);
-		return 1;
-	}
-	if (compare && lq_maps_init(&umaps, &o->sizes)) {
-		fprintf(stderr, "linkquic-replay: cannot allocate the maps: out of memory\n");
-		lq_kernel_close(&k);
-		capture_close(&cap);
-		return 1;
-	}
 	/* --compare prints differences only: its sink counts the frames */
 	if (replay_sink_init(&sink, o)) {
 		fprintf(stderr, "linkquic-replay: cannot allocate the connection table: out of memory\n");
-		if (compare)
-			lq_maps_free(&umaps);
-		lq_kernel_close(&k);
 		capture_close(&cap);
 		return 1;
 	}
@@ -183,7 +161,7 @@ int replay_kernel(const struct replay_opts *o)
 		len = to_ethernet(&cap, data, caplen, eth);
 		if (caplen > len)
 			cut += cap.dlt == DLT_EN10MB || caplen - len > 14 ? 1 : 0;
-		err = lq_kernel_test_run(&k, eth, len, ts, &kr);
+		err = lq_kernel_test_run(k, eth, len, ts, &kr);
 		if (err) {
 			fprintf(stderr, "linkquic-replay: frame %" PRIu64 ": bpf_prog_test_run: %s\n",
 				cap.frame, strerror(-err));
@@ -193,7 +171,7 @@ int replay_kernel(const struct replay_opts *o)
 		kr.hook = 0; /* where the kernel ran it is no part of the verdict */
 		kr.ifindex = 0;
 		if (compare) {
-			lq_classify_eth(&umaps, &o->cfg, ts, eth, len, &ur);
+			lq_classify_eth(umaps, &o->cfg, ts, eth, len, &ur);
 			if (diff_results(cap.frame, &ur, &kr, eth, len)) {
 				status = 1;
 				break;
@@ -216,7 +194,7 @@ int replay_kernel(const struct replay_opts *o)
 		lq_connrec_finish(cr, rc < 0 ? LQ_END_READ_ERROR : *o->stop ? LQ_END_EXIT : LQ_END_INPUT);
 	if (rc < 0)
 		fprintf(stderr, "linkquic-replay: %s\n", cap.err);
-	err = lq_kernel_read_maps(&k, &kmaps);
+	err = lq_kernel_read_maps(k, &kmaps);
 	if (err) {
 		fprintf(stderr, "linkquic-replay: cannot read the kernel's maps: %s\n", strerror(-err));
 		status = 1;
@@ -225,7 +203,7 @@ int replay_kernel(const struct replay_opts *o)
 			unsigned m;
 
 			for (m = 0; m < LQ_MAPID__COUNT && !status; m++)
-				status = diff_map(lq_maps_at(&umaps, m), lq_maps_at(&kmaps, m));
+				status = diff_map(lq_maps_at(umaps, m), lq_maps_at(&kmaps, m));
 			if (!status) {
 				printf("agree: %" PRIu64 " frames, same verdict, label, event and every "
 				       "field; map entries identical:",
@@ -239,12 +217,69 @@ int replay_kernel(const struct replay_opts *o)
 		}
 		lq_maps_free(&kmaps);
 	}
-	if (compare)
-		lq_maps_free(&umaps);
 	replay_interrupted(o, &cap);
 	lq_connrec_free(cr);
 	replay_sink_free(&sink);
-	lq_kernel_close(&k);
 	capture_close(&cap);
 	return status || rc < 0 ? 1 : 0;
+}
+
+int replay_kernel(const struct replay_opts *o)
+{
+	struct lq_kernel_opts ko;
+	struct lq_kernel k;
+	struct lq_maps umaps;
+	struct capture cap;
+	struct replay_opts one = *o;
+	int compare = o->mode == REPLAY_COMPARE, status = 0, i;
+
+	if (lq_kernel_check_caps("linkquic-replay"))
+		return 1;
+	/* one file: one that cannot be read is told before the program loads */
+	if (!o->batch && replay_open(o, &cap))
+		return 1;
+	memset(&ko, 0, sizeof(ko));
+	ko.tool = "linkquic-replay";
+	ko.cfg = o->cfg;
+	ko.cfg.flags |= LQ_CF_REPORT_ALL;
+	ko.sizes = o->sizes;
+	ko.test_clock = 1;
+	ko.verbose = o->verbose;
+	memset(&umaps, 0, sizeof(umaps));
+	if (lq_kernel_open(&k, &ko)) {
+		if (!o->batch)
+			capture_close(&cap);
+		return 1;
+	}
+	if (compare && lq_maps_init(&umaps, &o->sizes)) {
+		fprintf(stderr, "linkquic-replay: cannot allocate the maps: out of memory\n");
+		lq_kernel_close(&k);
+		if (!o->batch)
+			capture_close(&cap);
+		return 1;
+	}
+	if (!o->batch) {
+		status = replay_one(o, &k, &umaps, &cap);
+	} else {
+		/* each file as if it were the only one, the program loaded once */
+		for (i = 0; i < o->nfiles && !*o->stop; i++) {
+			one.file = o->files[i];
+			printf("== %s\n", one.file);
+			fflush(stdout);
+			if (i) {
+				lq_kernel_clear_maps(&k);
+				lq_maps_clear(&umaps);
+			}
+			if (replay_open(&one, &cap)) {
+				status = 1;
+				continue;
+			}
+			status |= replay_one(&one, &k, &umaps, &cap);
+			fflush(stdout);
+		}
+	}
+	if (compare)
+		lq_maps_free(&umaps);
+	lq_kernel_close(&k);
+	return status;
 }

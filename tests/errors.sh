@@ -181,6 +181,7 @@ expect_error max-paths-1 /dev/null "--max-paths '1'" "$BIN" --max-paths 1 "$GOOD
 expect_error max-cids-huge /dev/null "--max-cids 99999999999" "$BIN" --max-cids 99999999999 "$GOOD"
 expect_error no-file-argument /dev/null "file" "$BIN"
 expect_error timing-with-kernel /dev/null "--timing user-space" "$BIN" --timing --kernel "$GOOD"
+expect_error batch-without-compare /dev/null "--batch only --compare" "$BIN" --batch "$GOOD" "$GOOD"
 
 # ---- --kernel without privileges ---------------------------------------------------------------
 # As root, drop to nobody (uid and gid 65534, no groups, no capabilities) for the run.

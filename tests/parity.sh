@@ -4,7 +4,9 @@
 # every capture in pcaps/ngtcp2 and pcaps/crowd, the readable ones in pcaps/crafted and every
 # public capture,
 # and the project's own captures once more with the guard on (garbage dropped, tight rates of
-# long headers and new connections per source), so its decisions agree too.
+# long headers and new connections per source), so its decisions agree too. The captures go
+# in a few `--compare --batch` runs (one load of the program each, maps emptied between
+# files), which give each file the same report as a run of its own.
 #
 # Usage: tests/parity.sh BIN
 # Env: LQ_SHARED  directory holding pcaps-public/ (default ../shared, relative to the repo root);
@@ -60,17 +62,61 @@ fi
 # Loading the programs (the verifier) takes most of each run's time: run JOBS at a time,
 # then report in order.
 JOBS=${LQ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-compare() {  # index, capture
+# Loading the program is most of a run's time: the captures go through
+# `--compare --batch` in JOBS batches per setting (guard off, guard on),
+# each file on its own there (maps emptied between files). A cut capture
+# ends with an error exit, so it runs alone.
+batch() {  # name, guarded (0/1), indexes...
+    local name=$1 g=$2 i
+    shift 2
+    local -a opts=() files=()
+    [ "$g" = 1 ] && opts=("${GUARD_OPTS[@]}")
+    for i; do files+=("${caps[$i]}"); done
+    "$BIN" --compare --batch ${opts[@]+"${opts[@]}"} "${files[@]}" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+    echo $? >"$TMP/$name.rc"
+}
+single() {  # index
     local -a opts=()
     [ "${guarded[$1]}" = 1 ] && opts=("${GUARD_OPTS[@]}")
-    "$BIN" --compare ${opts[@]+"${opts[@]}"} "$2" >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null
+    "$BIN" --compare ${opts[@]+"${opts[@]}"} "${caps[$1]}" >"$TMP/$1.out" 2>"$TMP/$1.err" </dev/null
     echo $? >"$TMP/$1.rc"
 }
+declare -a in_batch=()  # index -> batch name
+for g in 0 1; do
+    declare -a sel=()
+    for i in "${!caps[@]}"; do
+        [ "${guarded[$i]}" = "$g" ] && [[ $PARTIAL != *" ${caps[$i]} "* ]] && sel+=("$i")
+    done
+    for ((j = 0; j < JOBS; j++)); do
+        declare -a part=()
+        for ((x = j; x < ${#sel[@]}; x += JOBS)); do part+=("${sel[$x]}"); in_batch[${sel[$x]}]=b$g$j; done
+        [ ${#part[@]} -gt 0 ] || continue
+        while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+        batch "b$g$j" "$g" "${part[@]}" &
+    done
+done
 for i in "${!caps[@]}"; do
+    [ -n "${in_batch[$i]:-}" ] && continue
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-    compare "$i" "${caps[$i]}" &
+    single "$i" &
 done
 wait
+# a batch's report of one file: the lines after its '== FILE' line; its
+# stderr lines are those that name the file; its status that of the batch
+for i in "${!caps[@]}"; do
+    b=${in_batch[$i]:-}
+    [ -n "$b" ] || continue
+    awk -v f="== ${caps[$i]}" '$0 == f { on = 1; next } /^== / { on = 0 } on' "$TMP/$b.out" >"$TMP/$i.out"
+    grep -F -- "'${caps[$i]}'" "$TMP/$b.err" >"$TMP/$i.err"
+    grep -Eh "$SANITIZER_RE" "$TMP/$b.err" >>"$TMP/$i.err"
+    if grep -q '^DIFFER' "$TMP/$i.out" || [[ $(tail -n 1 "$TMP/$i.out") != agree:* ]]; then
+        cat "$TMP/$b.rc" >"$TMP/$i.rc"
+    else
+        echo 0 >"$TMP/$i.rc"
+    fi
+done
+nbatch=0
+for f in "$TMP"/b*.rc; do [ -e "$f" ] && nbatch=$((nbatch + 1)); done
 
 agree=0 bad=0
 for i in "${!caps[@]}"; do
@@ -104,5 +150,15 @@ for i in "${!caps[@]}"; do
         } | sed 's/^/    /' | head -n 30
     fi
 done
-echo "parity: ${#caps[@]} runs ($nown of them under the guard), $agree agree, $bad failed"
+# a batch failing with every one of its files agreeing: something outside them failed
+for f in "$TMP"/b*.rc; do
+    [ -e "$f" ] || continue
+    b=$(basename "$f" .rc)
+    if [ "$(cat "$f")" != 0 ] && ! grep -q FAIL <<<"$(for i in "${!caps[@]}"; do [ "${in_batch[$i]:-}" = "$b" ] && [ "$(cat "$TMP/$i.rc")" != 0 ] && echo FAIL; done)"; then
+        bad=$((bad + 1))
+        echo "parity: batch $b exited $(cat "$f") with every file agreeing:"
+        sed 's/^/    /' "$TMP/$b.err" | head -n 10
+    fi
+done
+echo "parity: ${#caps[@]} captures ($nown of them under the guard) in $nbatch loads of the program and $(( ${#caps[@]} - ${#in_batch[@]} )) alone, $agree agree, $bad failed"
 [ $bad = 0 ]
