@@ -106,8 +106,11 @@ static void ahead_prepare(const struct capture *cap, struct lq_maps *maps, struc
 	}
 	a->has_key = !lq_frame_path_key(a->data, a->caplen, (uint32_t)a->l3, a->proto, &key);
 	if (a->has_key) {
+		/* one hash for both: the maps hash a key by its bytes alone */
 		a->hash = emu_map_hash(&maps->paths, &key);
 		emu_map_prefetch_bucket(&maps->paths, a->hash);
+		/* a path not confirmed yet is looked up there next */
+		emu_map_prefetch_bucket(&maps->tentative, a->hash);
 	}
 }
 
@@ -220,8 +223,10 @@ int replay_user(const struct replay_opts *o)
 		if (!n)
 			break;
 		i = (head + 1) % 3;
-		if (n > 1 && q[i].has_key)
+		if (n > 1 && q[i].has_key) {
 			emu_map_prefetch_slot(&maps.paths, q[i].hash);
+			emu_map_prefetch_slot(&maps.tentative, q[i].hash);
+		}
 		lq_classify(&maps, &o->cfg, q[head].ts, q[head].data, q[head].caplen,
 			    (uint32_t)q[head].l3, q[head].proto, &r);
 		if (cr && lq_connrec_add(cr, &r, q[head].data, q[head].caplen, (uint32_t)q[head].l3) &&
