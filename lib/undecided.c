@@ -28,6 +28,7 @@ struct undec_spill {
 struct undec_entry {
 	struct lq_path_key key;
 	uint64_t last_use;
+	uint32_t older, newer; /* the use list: entry index + 1, 0 at its ends */
 	uint32_t head, n; /* the ring: oldest at head */
 	uint32_t used;	  /* 1 when the entry holds a 4-tuple */
 	struct undec_spill spill;
@@ -40,6 +41,7 @@ struct lq_undec {
 	uint32_t *free_list, nfree;
 	uint32_t *slots; /* open addressing, linear probing: entry index + 1, 0 empty */
 	uint32_t nslots;
+	uint32_t oldest, newest; /* the use list's ends: entry index + 1, 0 when empty */
 	uint64_t idle_ns;
 	uint64_t dropped;
 };
@@ -116,11 +118,44 @@ static uint32_t probe(const struct lq_undec *u, const struct lq_path_key *k)
 	return s;
 }
 
+/* The use list, least recently used first: the entry a full table gives up
+ * is its head, found without a scan (a busy trace fills the table and then
+ * gives one up for nearly every new undecided path). */
+static void use_unlink(struct lq_undec *u, uint32_t i)
+{
+	struct undec_entry *e = &u->e[i];
+
+	if (e->older)
+		u->e[e->older - 1].newer = e->newer;
+	else
+		u->oldest = e->newer;
+	if (e->newer)
+		u->e[e->newer - 1].older = e->older;
+	else
+		u->newest = e->older;
+	e->older = e->newer = 0;
+}
+
+static void use_append(struct lq_undec *u, uint32_t i)
+{
+	struct undec_entry *e = &u->e[i];
+
+	e->older = u->newest;
+	e->newer = 0;
+	if (u->newest)
+		u->e[u->newest - 1].newer = i + 1;
+	else
+		u->oldest = i + 1;
+	u->newest = i + 1;
+}
+
 /* Removes entry i: its slot is emptied with backward-shift deletion, so no
  * tombstones are needed. */
 static void remove_entry(struct lq_undec *u, uint32_t i)
 {
 	uint32_t s = probe(u, &u->e[i].key), j, home;
+
+	use_unlink(u, i);
 
 	u->slots[s] = 0;
 	for (j = (s + 1) & (u->nslots - 1); u->slots[j]; j = (j + 1) & (u->nslots - 1)) {
@@ -143,16 +178,10 @@ static void drop_entry(struct lq_undec *u, uint32_t i)
 	remove_entry(u, i);
 }
 
-/* The least recently used entry: only when all are taken (a scan of the
- * bound, rare: that many undecided paths at once). */
+/* The least recently used entry, when all are taken. */
 static uint32_t lru_entry(const struct lq_undec *u)
 {
-	uint32_t i, best = 0;
-
-	for (i = 1; i < u->max; i++)
-		if (u->e[i].last_use < u->e[best].last_use)
-			best = i;
-	return best;
+	return u->oldest - 1;
 }
 
 int lq_undec_add(struct lq_undec *u, const struct lq_result *r)
@@ -181,6 +210,10 @@ int lq_undec_add(struct lq_undec *u, const struct lq_result *r)
 		e->spill.first = UINT64_MAX;
 		u->slots[s] = i + 1;
 		u->count++;
+		use_append(u, i);
+	} else if (u->newest != u->slots[s]) {
+		use_unlink(u, u->slots[s] - 1);
+		use_append(u, u->slots[s] - 1);
 	}
 	e = &u->e[u->slots[s] - 1];
 	if (e->n == LQ_UNDEC_FRAMES) { /* the oldest goes into the sum */

@@ -510,6 +510,43 @@ static void undecided_bound(void **state)
 	free(v);
 }
 
+static void undecided_evicts_lru(void **state)
+{
+	/* a full table gives up the path used least recently, and only it */
+	struct lq_endpoint sv = ep(102, 443), cl[4] = { ep(3, 1000), ep(3, 1001), ep(3, 1002),
+							 ep(3, 1003) };
+	struct lq_undec *u = lq_undec_new(3, 60 * S);
+	struct lq_undec_fold f;
+	struct lq_result r;
+	int i, got[4];
+
+	(void)state;
+	assert_non_null(u);
+	for (i = 0; i < 3; i++) { /* paths 0, 1, 2: two frames each */
+		r = res(S + (uint64_t)i, 0, cl[i], sv, LQ_C2S, LQ_PT_1RTT, 1228);
+		assert_int_equal(lq_undec_add(u, &r), 0);
+		assert_int_equal(lq_undec_add(u, &r), 0);
+	}
+	r = res(2 * S, 0, cl[0], sv, LQ_C2S, LQ_PT_1RTT, 1228); /* 0 used again: 1 is the oldest */
+	assert_int_equal(lq_undec_add(u, &r), 0);
+	r = res(3 * S, 0, cl[3], sv, LQ_C2S, LQ_PT_1RTT, 1228); /* a fourth: 1 goes */
+	assert_int_equal(lq_undec_add(u, &r), 0);
+	assert_int_equal(lq_undec_count(u), 3);
+	assert_int_equal(lq_undec_dropped(u), 2);
+	for (i = 0; i < 4; i++) { /* what each path's link finds kept */
+		memset(&f, 0, sizeof(f));
+		r = res(4 * S, A, cl[i], sv, LQ_C2S, LQ_PT_1RTT, 100);
+		r.event = LQ_E_LINK;
+		r.covers = 8;
+		got[i] = lq_undec_take(u, &r, &f) ? (int)f.frames : 0;
+	}
+	if (got[0] != 3 || got[1] != 0 || got[2] != 2 || got[3] != 1)
+		fail_msg("frames kept per path: expected 3 0 2 1 (path 1 evicted), got %d %d %d %d",
+			 got[0], got[1], got[2], got[3]);
+	assert_int_equal(lq_undec_count(u), 0);
+	lq_undec_free(u);
+}
+
 /* ---- metadata through -f conn's path ---------------------------------------------------- */
 
 /* RFC 9001 A.2's CRYPTO frame (the ClientHello: example.com, ALPN "alpn")
@@ -924,6 +961,7 @@ int main(void)
 		cmocka_unit_test(table_many_paths), cmocka_unit_test(deferred_link),
 		cmocka_unit_test(link_covers_fewer),
 		cmocka_unit_test(link_unseen),	    cmocka_unit_test(undecided_bound),
+		cmocka_unit_test(undecided_evicts_lru),
 		cmocka_unit_test(meta_hello),	    cmocka_unit_test(meta_bad_input),
 		cmocka_unit_test(udp_payload),	    cmocka_unit_test(random_input),
 	};
