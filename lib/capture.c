@@ -169,20 +169,11 @@ static int next_raw(struct capture *cap, struct pcap_pkthdr *h, const uint8_t **
 	const u_char *pd;
 	int rc;
 
-	if (cap->inplace) {
-		uint64_t ts;
-
-		rc = lq_pcap_inplace_next(cap->inplace, d, &h->caplen, &h->len, &ts, why, n);
-		if (rc == 1) { /* nanoseconds in tv_usec, as for pcapng below */
-			h->ts.tv_sec = (time_t)(ts / 1000000000ULL);
-			h->ts.tv_usec = (suseconds_t)(ts % 1000000000ULL);
-		}
-		return rc;
-	}
-	if (cap->ng) {
+	if (cap->inplace || cap->ng) {
 		struct lq_pcapng_frame fr;
 
-		rc = lq_pcapng_next(cap->ng, &fr, why, n);
+		rc = cap->inplace ? lq_pcap_inplace_next(cap->inplace, &fr, why, n)
+				  : lq_pcapng_next(cap->ng, &fr, why, n);
 		if (rc != 1)
 			return rc;
 		h->caplen = fr.caplen;
@@ -287,9 +278,11 @@ const char *capture_how(const struct capture *cap, char *buf, size_t n)
 {
 	const char *codec = cap->in ? lq_codec_name(lq_input_codec(cap->in)) : NULL;
 
-	snprintf(buf, n, "%s%s%s", cap->inplace ? "pcap, read in place"
-				   : cap->ng  ? "pcapng, read by linkquic"
-					      : "pcap, read by libpcap",
+	snprintf(buf, n, "%s%s%s",
+		 cap->inplace ? lq_pcap_inplace_is_pcapng(cap->inplace) ? "pcapng, read in place"
+									: "pcap, read in place"
+		 : cap->ng    ? "pcapng, read by linkquic"
+			      : "pcap, read by libpcap",
 		 codec ? ", " : "", codec ? codec : "");
 	return buf;
 }

@@ -3,8 +3,8 @@
  * capture.h - reading capture files frame by frame: pcap through libpcap,
  * pcapng through our own reader (lib/pcapng_read.h: each interface with its
  * own link type), either of them compressed with gzip or zstd
- * (lib/input.h), from a file, standard input or a pipe; a plain pcap file
- * is read in place instead (lib/pcap_inplace.h). A libpcap filter is
+ * (lib/input.h), from a file, standard input or a pipe; an uncompressed
+ * file is read in place instead (lib/pcap_inplace.h). A libpcap filter is
  * applied per frame, compiled for each link type, so that frame numbers
  * stay the file's.
  */

@@ -11,12 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pcapng_read.h"
+
 #define FILE_HDR 24
 #define REC_HDR 16
 /* libpcap's largest snapshot for the link types read here
  * (MAXIMUM_SNAPLEN): a bigger caplen is a damaged file */
 #define MAX_SNAPLEN 262144u
 #define MAX_MAPS 8
+#define PCAPNG_MAGIC 0x0A0D0D0Au /* a Section Header Block: the same in both orders */
 /* Pages this far behind the frame being read are let go (they are read
  * again from the file if a frame there is looked at once more): the
  * process keeps a window of the file, not all of it, in its memory. */
@@ -28,6 +31,8 @@ struct lq_pcap_inplace {
 	size_t released; /* pages before this offset are let go */
 	int swapped, nsec, dlt;
 	uint32_t snapshot;
+	struct lq_pcapng *ng; /* a pcapng file: its reader, on the mapping */
+	int fd;
 	volatile sig_atomic_t shrank; /* set by the SIGBUS handler */
 };
 
@@ -157,18 +162,33 @@ struct lq_pcap_inplace *lq_pcap_inplace_open(const char *file)
 		return NULL;
 	}
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (base == MAP_FAILED)
+	if (base == MAP_FAILED) {
+		close(fd);
 		return NULL;
+	}
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (!r) {
+		close(fd);
 		goto decline;
+	}
+	r->fd = fd; /* kept: is the file still as long as it was? */
 	r->base = base;
 	r->size = (size_t)st.st_size;
 	if (watch(r))
 		goto decline;
 	h = r->base;
 	memcpy(&magic, h, 4);
+	if (magic == PCAPNG_MAGIC) {
+		char err[256];
+
+		/* one the reader refuses is declined: the stream reader says why */
+		r->ng = lq_pcapng_open_mem(r->base, r->size, err, sizeof(err));
+		if (!r->ng)
+			goto decline;
+		r->dlt = lq_pcapng_first_dlt(r->ng);
+		(void)madvise(base, r->size, MADV_SEQUENTIAL);
+		return r;
+	}
 	switch (magic) {
 	case 0xa1b2c3d4: break;
 	case 0xd4c3b2a1: r->swapped = 1; break;
@@ -190,8 +210,10 @@ struct lq_pcap_inplace *lq_pcap_inplace_open(const char *file)
 	(void)madvise(base, r->size, MADV_SEQUENTIAL); /* a hint: read ahead */
 	return r;
 decline:
-	if (r)
+	if (r) {
 		unwatch(r);
+		close(r->fd);
+	}
 	munmap(base, (size_t)st.st_size);
 	free(r);
 	return NULL;
@@ -202,8 +224,41 @@ int lq_pcap_inplace_dlt(const struct lq_pcap_inplace *r)
 	return r->dlt;
 }
 
-int lq_pcap_inplace_next(struct lq_pcap_inplace *r, const uint8_t **data, uint32_t *caplen,
-			 uint32_t *len, uint64_t *ts_ns, char *why, size_t n)
+/* Pages well behind the reader are let go, and the next record's first
+ * lines fetched while this frame is classified: a miss per frame otherwise,
+ * as a record's header names where the next one starts. */
+static void advance(struct lq_pcap_inplace *r)
+{
+	if (r->off - r->released >= 2 * KEEP_BEHIND) {
+		size_t upto = (r->off - KEEP_BEHIND) & ~(size_t)4095;
+
+		(void)madvise((void *)(r->base + r->released), upto - r->released, MADV_DONTNEED);
+		r->released = upto;
+	}
+	if (r->size - r->off >= 128) {
+		__builtin_prefetch(r->base + r->off);
+		__builtin_prefetch(r->base + r->off + 64);
+		__builtin_prefetch(r->base + r->off + 127);
+	}
+}
+
+/* Has the file been cut since it was mapped? Past its new end the rest of
+ * its last page reads as zeros without a fault (then pages fault: SIGBUS),
+ * so zeros where a header should be, or a block that does not hold
+ * together, are asked about. */
+static int shrank(struct lq_pcap_inplace *r, char *why, size_t n)
+{
+	struct stat st;
+
+	if (!r->shrank && !fstat(r->fd, &st) && (unsigned long long)st.st_size < r->size)
+		r->shrank = 1;
+	if (!r->shrank)
+		return 0;
+	snprintf(why, n, "the file shrank while it was read");
+	return 1;
+}
+
+static int next_pcap(struct lq_pcap_inplace *r, struct lq_pcapng_frame *fr, char *why, size_t n)
 {
 	const uint8_t *h = r->base + r->off;
 	size_t left = r->size - r->off;
@@ -219,41 +274,58 @@ int lq_pcap_inplace_next(struct lq_pcap_inplace *r, const uint8_t **data, uint32
 	sec = rd32(h, r->swapped);
 	frac = rd32(h + 4, r->swapped);
 	cap = rd32(h + 8, r->swapped);
-	*len = rd32(h + 12, r->swapped);
+	fr->len = rd32(h + 12, r->swapped);
+	if (!(sec | frac | cap | fr->len) && shrank(r, why, n))
+		return -1;
 	if (cap > MAX_SNAPLEN) {
+		if (shrank(r, why, n))
+			return -1;
 		snprintf(why, n, "invalid packet capture length %u, bigger than maximum of %u", cap,
 			 MAX_SNAPLEN);
 		return -1;
 	}
 	if (cap > left - REC_HDR) {
+		if (shrank(r, why, n))
+			return -1;
 		snprintf(why, n, "truncated dump file; tried to read %u captured bytes, only got %zu",
 			 cap, left - REC_HDR);
 		return -1;
 	}
-	if (r->shrank) {
-		snprintf(why, n, "the file shrank while it was read");
+	if (r->shrank && shrank(r, why, n)) /* a fault while this header was read */
 		return -1;
-	}
-	*data = h + REC_HDR;
+	fr->data = h + REC_HDR;
 	/* as libpcap: a frame longer than the snapshot is cut to it */
-	*caplen = cap > r->snapshot ? r->snapshot : cap;
-	*ts_ns = (uint64_t)sec * 1000000000ULL + (r->nsec ? frac : (uint64_t)frac * 1000u);
+	fr->caplen = cap > r->snapshot ? r->snapshot : cap;
+	fr->ts_ns = (uint64_t)sec * 1000000000ULL + (r->nsec ? frac : (uint64_t)frac * 1000u);
+	fr->dlt = r->dlt;
+	fr->iface = 0;
 	r->off += REC_HDR + cap;
-	if (r->off - r->released >= 2 * KEEP_BEHIND) {
-		size_t upto = (r->off - KEEP_BEHIND) & ~(size_t)4095;
-
-		(void)madvise((void *)(r->base + r->released), upto - r->released, MADV_DONTNEED);
-		r->released = upto;
-	}
-	/* the next record's header and first bytes, while this frame is
-	 * classified: a miss per frame otherwise, as the header names where
-	 * the next one starts */
-	if (r->size - r->off >= 128) {
-		__builtin_prefetch(r->base + r->off);
-		__builtin_prefetch(r->base + r->off + 64);
-		__builtin_prefetch(r->base + r->off + 127);
-	}
 	return 1;
+}
+
+int lq_pcap_inplace_next(struct lq_pcap_inplace *r, struct lq_pcapng_frame *fr, char *why,
+			 size_t n)
+{
+	int rc;
+
+	if (!r->ng) {
+		rc = next_pcap(r, fr, why, n);
+	} else {
+		rc = lq_pcapng_next(r->ng, fr, why, n);
+		r->off = lq_pcapng_offset(r->ng);
+		/* past the new end, blocks read as zeros: the words of a bad
+		 * block would not say why */
+		if ((rc < 0 || r->shrank) && shrank(r, why, n))
+			return -1;
+	}
+	if (rc == 1)
+		advance(r);
+	return rc;
+}
+
+int lq_pcap_inplace_is_pcapng(const struct lq_pcap_inplace *r)
+{
+	return r->ng != NULL;
 }
 
 void lq_pcap_inplace_close(struct lq_pcap_inplace *r)
@@ -261,6 +333,8 @@ void lq_pcap_inplace_close(struct lq_pcap_inplace *r)
 	if (!r)
 		return;
 	unwatch(r);
+	lq_pcapng_close(r->ng);
 	munmap((void *)r->base, r->size);
+	close(r->fd);
 	free(r);
 }

@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * pcap_inplace.h - an uncompressed pcap file read in place: the file is
+ * pcap_inplace.h - an uncompressed capture file read in place: the file is
  * mapped and each frame is handed out as a pointer into the mapping, with
  * no copy. Reading a capture through stdio copies every byte once from the
  * page cache and runs it through the caches; classifying needs only each
  * frame's first bytes, so most of the file is never touched at all.
  *
- * Only what it reads exactly as libpcap does is taken (version 2.4, one of
- * the four standard magic numbers, a link type whose DLT is its own number);
- * for anything else lq_pcap_inplace_open() declines and the caller reads the
- * file through libpcap. Errors are libpcap's own words. If the file shrinks
- * while it is mapped, the pages past its new end read as zeros (a SIGBUS
- * handler maps them) and the next frame fails with "the file shrank".
+ * pcap: only what is read here exactly as libpcap reads it (version 2.4,
+ * one of the four standard magic numbers, a link type whose DLT is its own
+ * number); pcapng: lib/pcapng_read.c's reader on the mapping. For anything
+ * else, or a file whose first blocks that reader refuses,
+ * lq_pcap_inplace_open() declines and the caller reads the file as a stream
+ * (which then says what is wrong). Errors are the stream readers' own words.
+ * If the file shrinks while it is mapped, the pages past its new end read
+ * as zeros (a SIGBUS handler maps them) and the next frame fails with "the
+ * file shrank while it was read".
  */
 #ifndef LQ_PCAP_INPLACE_H
 #define LQ_PCAP_INPLACE_H
@@ -21,14 +24,17 @@
 
 struct lq_pcap_inplace;
 
+struct lq_pcapng_frame;
+
 /* A regular file in a format read here: the reader. NULL otherwise (not an
- * error: errno says nothing), or on an error mapping it. */
+ * error), or on an error mapping it. */
 struct lq_pcap_inplace *lq_pcap_inplace_open(const char *file);
-int lq_pcap_inplace_dlt(const struct lq_pcap_inplace *r);
-/* 1: a frame (data valid until close), 0: end of file, -1: a damaged file
- * (why, in libpcap's words). */
-int lq_pcap_inplace_next(struct lq_pcap_inplace *r, const uint8_t **data, uint32_t *caplen,
-			 uint32_t *len, uint64_t *ts_ns, char *why, size_t n);
+int lq_pcap_inplace_dlt(const struct lq_pcap_inplace *r); /* the first interface's */
+int lq_pcap_inplace_is_pcapng(const struct lq_pcap_inplace *r);
+/* 1: a frame (its bytes stay valid until close), 0: end of file, -1: a
+ * damaged file (why). */
+int lq_pcap_inplace_next(struct lq_pcap_inplace *r, struct lq_pcapng_frame *fr, char *why,
+			 size_t n);
 void lq_pcap_inplace_close(struct lq_pcap_inplace *r);
 
 #endif

@@ -36,6 +36,8 @@ struct pcapng_if {
 
 struct lq_pcapng {
 	FILE *f;
+	const uint8_t *mem; /* or the file in memory: blocks are read where they lie */
+	size_t mem_size, mem_off;
 	int swapped;
 	uint8_t *buf;
 	size_t bufsize;
@@ -107,6 +109,40 @@ static int read_bytes(struct lq_pcapng *p, void *buf, size_t n, int eof_ok, char
 	return -1;
 }
 
+/* From memory: as read_bytes(), but the bytes are where they lie (*at). */
+static int mem_bytes(struct lq_pcapng *p, const uint8_t **at, size_t n, int eof_ok, char *err,
+		     size_t errlen)
+{
+	size_t left = p->mem_size - p->mem_off;
+
+	if (left >= n) {
+		*at = p->mem + p->mem_off;
+		p->mem_off += n;
+		return 1;
+	}
+	if (left == 0 && eof_ok)
+		return 0;
+	snprintf(err, errlen, "truncated pcapng file: a block needs %zu more bytes, only %zu follow",
+		 n, left);
+	p->mem_off = p->mem_size;
+	return -1;
+}
+
+/* n bytes into buf, from the file or from memory */
+static int get_bytes(struct lq_pcapng *p, uint8_t *buf, size_t n, int eof_ok, char *err,
+		     size_t errlen)
+{
+	const uint8_t *at;
+	int rc;
+
+	if (!p->mem)
+		return read_bytes(p, buf, n, eof_ok, err, errlen);
+	rc = mem_bytes(p, &at, n, eof_ok, err, errlen);
+	if (rc == 1)
+		memcpy(buf, at, n);
+	return rc;
+}
+
 /* The next block: its type, and its body (between the length fields). A
  * Section Header Block sets the byte order from its own magic. */
 static int read_block(struct lq_pcapng *p, uint32_t *type, const uint8_t **body, size_t *len,
@@ -114,17 +150,18 @@ static int read_block(struct lq_pcapng *p, uint32_t *type, const uint8_t **body,
 {
 	uint8_t h[12];
 	uint32_t total, raw_type, trailer;
-	size_t have = 8;
+	size_t have = 8, start = p->mem_off;
+	const uint8_t *blk;
 	int rc;
 
-	rc = read_bytes(p, h, 8, 1, err, errlen);
+	rc = get_bytes(p, h, 8, 1, err, errlen);
 	if (rc <= 0)
 		return rc;
 	memcpy(&raw_type, h, 4);
 	if (raw_type == BT_SHB) { /* \n\r\r\n reads the same in both orders */
 		uint32_t bom;
 
-		if (read_bytes(p, h + 8, 4, 0, err, errlen) < 0)
+		if (get_bytes(p, h + 8, 4, 0, err, errlen) < 0)
 			return -1;
 		memcpy(&bom, h + 8, 4);
 		if (bom == BYTE_ORDER_MAGIC)
@@ -153,6 +190,20 @@ static int read_block(struct lq_pcapng *p, uint32_t *type, const uint8_t **body,
 		snprintf(err, errlen, "a block of type %u is %u bytes long, over the %u this reader "
 				      "takes", *type, total, MAX_BLOCK);
 		return -1;
+	}
+	if (p->mem) { /* the block where it lies: no copy */
+		if (mem_bytes(p, &blk, total - have, 0, err, errlen) < 0)
+			return -1;
+		blk = p->mem + start;
+		trailer = get32(p, blk + total - 4);
+		if (trailer != total) {
+			snprintf(err, errlen, "a block of type %u: total length in header (%u) and "
+					      "trailer (%u) differ", *type, total, trailer);
+			return -1;
+		}
+		*body = blk + 8;
+		*len = total - 12;
+		return 1;
 	}
 	if (p->bufsize < total) {
 		uint8_t *b = realloc(p->buf, total);
@@ -312,7 +363,8 @@ static uint64_t to_ns(const struct pcapng_if *ifc, uint64_t t)
 	return sec * 1000000000ULL + frac;
 }
 
-struct lq_pcapng *lq_pcapng_open(FILE *f, char *err, size_t errlen)
+static struct lq_pcapng *open_any(FILE *f, const uint8_t *mem, size_t size, char *err,
+				  size_t errlen)
 {
 	struct lq_pcapng *p = calloc(1, sizeof(*p));
 	const uint8_t *b;
@@ -325,6 +377,8 @@ struct lq_pcapng *lq_pcapng_open(FILE *f, char *err, size_t errlen)
 		return NULL;
 	}
 	p->f = f;
+	p->mem = mem;
+	p->mem_size = size;
 	rc = read_block(p, &type, &b, &len, err, errlen);
 	if (rc == 0)
 		snprintf(err, errlen, "empty file");
@@ -358,6 +412,21 @@ struct lq_pcapng *lq_pcapng_open(FILE *f, char *err, size_t errlen)
 fail:
 	lq_pcapng_close(p);
 	return NULL;
+}
+
+struct lq_pcapng *lq_pcapng_open(FILE *f, char *err, size_t errlen)
+{
+	return open_any(f, NULL, 0, err, errlen);
+}
+
+struct lq_pcapng *lq_pcapng_open_mem(const uint8_t *mem, size_t size, char *err, size_t errlen)
+{
+	return open_any(NULL, mem, size, err, errlen);
+}
+
+size_t lq_pcapng_offset(const struct lq_pcapng *p)
+{
+	return p->mem_off;
 }
 
 int lq_pcapng_first_dlt(const struct lq_pcapng *p)

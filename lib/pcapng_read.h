@@ -30,6 +30,10 @@ struct lq_pcapng_frame {
  * reason in err. */
 struct lq_pcapng *lq_pcapng_open(FILE *f, char *err, size_t errlen);
 /* The first interface's link type (DLT_ value). */
+/* The same from a file in memory (lib/pcap_inplace.h): frames point into
+ * it, nothing is copied; lq_pcapng_offset() is how far it has been read. */
+struct lq_pcapng *lq_pcapng_open_mem(const uint8_t *mem, size_t size, char *err, size_t errlen);
+size_t lq_pcapng_offset(const struct lq_pcapng *p);
 int lq_pcapng_first_dlt(const struct lq_pcapng *p);
 /* 1 a frame, 0 the end of the file, -1 an error (the reason in err). */
 int lq_pcapng_next(struct lq_pcapng *p, struct lq_pcapng_frame *fr, char *err, size_t errlen);

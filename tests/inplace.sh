@@ -1,9 +1,11 @@
 #!/bin/bash
-# A plain pcap file is read in place (lib/pcap_inplace.c); the same bytes from standard input
-# go through libpcap. Both must give the very same records and per-connection records, and on
-# a damaged file the same records before the damage and the same error line, on real captures
-# rewritten here into each variant the in-place reader takes: the writer's byte order swapped,
-# microseconds and nanoseconds, a snapshot shorter than some frames (cut to it), LINKTYPE_RAW.
+# An uncompressed pcap or pcapng file is read in place (lib/pcap_inplace.c); the same bytes
+# from standard input go through libpcap or the pcapng stream reader. Both must give the very
+# same records and per-connection records, and on a damaged file the same records before the
+# damage and the same error line, on real captures rewritten here into each variant the
+# in-place reader takes (pcap: the writer's byte order swapped, microseconds and nanoseconds,
+# a snapshot shorter than some frames, LINKTYPE_RAW), on the project's pcapng files and the
+# public ones, and on all of them cut at several places.
 # A file that shrinks while it is read ends with one error line and an error exit, not a crash.
 #
 # Usage: tests/inplace.sh BIN
@@ -60,14 +62,19 @@ EOF
 # same NAME FILE FMT [MIN]: in place and from standard input; records and error lines must
 # agree, and there are at least MIN records (default 1)
 same() {
-    local name=$1 file=$2 fmt=$3 min=${4:-1} want_a="pcap, read in place" rc1 rc2 how_a how_b
-    # a file too short for its header is not opened at all: libpcap says why
-    [ "$(stat -c %s "$file")" -lt 24 ] && want_a=""
+    local name=$1 file=$2 fmt=$3 min=${4:-1} want_a="pcap, read in place" want_b="pcap, read by libpcap"
+    local rc1 rc2 how_a how_b
+    if [ "$(head -c 4 "$file" | od -An -tx1 | tr -d ' ')" = 0a0d0d0a ]; then
+        want_a="pcapng, read in place" want_b="pcapng, read by linkquic"
+    fi
+    # a file that cannot even be opened (a cut header, a cut first block) is left to the
+    # stream readers: they say why
     "$BIN" -v -f "$fmt" "$file" >"$TMP/a.out" 2>"$TMP/a.err" </dev/null
     rc1=$?
     "$BIN" -v -f "$fmt" - <"$file" >"$TMP/b.out" 2>"$TMP/b.err"
     rc2=$?
     cp "$TMP/a.err" "$TMP/err"
+    grep -q "^linkquic-replay: cannot read '" "$TMP/a.err" && want_a=""
     # -v: the first line says how the file was read
     how_a=$(sed -n "1s/^linkquic-replay: '.*': \(pcap.*, read .*\)$/\1/p" "$TMP/a.err")
     how_b=$(sed -n "1s/^linkquic-replay: '.*': \(pcap.*, read .*\)$/\1/p" "$TMP/b.err")
@@ -77,7 +84,7 @@ same() {
     sed -i "s|'$file'|FILE|; s|'-'|FILE|; s|standard input|FILE|" "$TMP/a.err" "$TMP/b.err"
     if grep -Eq "$SANITIZER_RE" "$TMP/a.err" "$TMP/b.err"; then bad "$name" "sanitizer report"
     elif [ "$how_a" != "$want_a" ]; then bad "$name" "the file was read as '$how_a', want '$want_a'"
-    elif [ -n "$want_a" ] && [ "$how_b" != "pcap, read by libpcap" ]; then bad "$name" "standard input was read as '$how_b'"
+    elif [ -n "$want_a" ] && [ "$how_b" != "$want_b" ]; then bad "$name" "standard input was read as '$how_b'"
     elif [ $rc1 != $rc2 ]; then bad "$name" "exit $rc1 in place, $rc2 through libpcap"
     elif ! cmp -s "$TMP/a.out" "$TMP/b.out"; then
         bad "$name" "records differ (< in place, > libpcap): $(diff "$TMP/a.out" "$TMP/b.out" | head -n 3 | tr '\n' ' ')"
@@ -104,6 +111,26 @@ for cap in pcaps/ngtcp2/migration.pcap pcaps/crowd/crowd-cgnat.pcap; do
     done
 done
 
+# pcapng: the project's files (interfaces of several link types among them) and the public
+# ones, whole and cut in a block's header, in its body and just before its end
+. tests/lib/shared.sh
+ngs=(pcaps/crafted/*.pcapng)
+for f in "$SHARED"/pcaps-public/*/*.pcapng; do [ -e "$f" ] && ngs+=("$f"); done
+nng=0
+for cap in "${ngs[@]}"; do
+    base=$(basename "$cap" .pcapng)
+    same "$base.pcapng -f jsonl" "$cap" jsonl 0
+    nng=$((nng + 1))
+    [ $nng -le 4 ] || continue   # the cuts on a few of them
+    same "$base.pcapng -f conn" "$cap" conn 0
+    size=$(stat -c %s "$cap")
+    for keep in 30 $((size / 3)) $((size - 3)); do
+        f=$TMP/$base-cut$keep.pcapng
+        python3 "$TMP/variant.py" "$cap" "$f" "cut:$keep" || exit 2
+        same "$base.pcapng cut at $keep -f jsonl" "$f" jsonl 0
+    done
+done
+
 # a caplen beyond any snapshot: a damaged file, the same words as libpcap's
 python3 - "$TMP/huge.pcap" <<'EOF'
 import struct, sys
@@ -119,32 +146,39 @@ else
 fi
 
 # shrinking under the reader: its output blocks on a full pipe, the file is cut meanwhile
-python3 - pcaps/ngtcp2/migration.pcap "$TMP/long.pcap" <<'EOF'
+# (a long pcap: one capture's records 400 times; a long pcapng: 400 sections in a row)
+python3 - pcaps/ngtcp2/migration.pcap "$TMP/long.pcap" pcaps/crafted/linktypes-pcapng.pcapng \
+    "$TMP/long.pcapng" <<'EOF'
 import sys
 b = open(sys.argv[1], 'rb').read()
 open(sys.argv[2], 'wb').write(b[:24] + b[24:] * 400)
+open(sys.argv[4], 'wb').write(open(sys.argv[3], 'rb').read() * 400)
 EOF
-size=$(stat -c %s "$TMP/long.pcap")
-mkfifo "$TMP/fifo"
-"$BIN" -f jsonl "$TMP/long.pcap" >"$TMP/fifo" 2>"$TMP/err" </dev/null &
-pid=$!
-exec 3<"$TMP/fifo"
-head -c 4096 <&3 >/dev/null   # it has begun, and soon blocks on the pipe
-sleep 0.3
-truncate -s $((size / 3)) "$TMP/long.pcap"
-cat <&3 >"$TMP/shrunk.out"
-exec 3<&-
-wait $pid
-rc=$?
-n=$(wc -l <"$TMP/shrunk.out")
-if grep -Eq "$SANITIZER_RE" "$TMP/err"; then bad "shrinks while read" "sanitizer report"
-elif [ $rc = 0 ] || [ $rc -gt 128 ]; then bad "shrinks while read" "exit $rc, want 1 (an error, not a signal)"
-elif [ "$(grep -c '^linkquic-replay:' "$TMP/err")" != 1 ] ||
-    ! tail -n 1 "$TMP/err" | grep -q "^linkquic-replay: '.*long.pcap': \(the file shrank while it was read\|truncated dump file\)"; then
-    bad "shrinks while read" "want one error line naming the file last, got: $(head -c 300 "$TMP/err")"
-elif [ "$n" -lt 200 ]; then bad "shrinks while read" "only $n records before the cut"
-else ok "shrinks while read" "exit $rc, $n records, $(tail -n 1 "$TMP/err" | sed 's/.*long.pcap.: //')"
-fi
+for long in "$TMP/long.pcap" "$TMP/long.pcapng"; do
+    name="$(basename "$long") shrinks while read"
+    size=$(stat -c %s "$long")
+    rm -f "$TMP/fifo"
+    mkfifo "$TMP/fifo"
+    "$BIN" -f jsonl "$long" >"$TMP/fifo" 2>"$TMP/err" </dev/null &
+    pid=$!
+    exec 3<"$TMP/fifo"
+    head -c 4096 <&3 >/dev/null   # it has begun, and soon blocks on the pipe
+    sleep 0.3
+    truncate -s $((size / 3)) "$long"
+    cat <&3 >"$TMP/shrunk.out"
+    exec 3<&-
+    wait $pid
+    rc=$?
+    n=$(wc -l <"$TMP/shrunk.out")
+    if grep -Eq "$SANITIZER_RE" "$TMP/err"; then bad "$name" "sanitizer report"
+    elif [ $rc = 0 ] || [ $rc -gt 128 ]; then bad "$name" "exit $rc, want 1 (an error, not a signal)"
+    elif [ "$(grep -c '^linkquic-replay:' "$TMP/err")" != 1 ] ||
+        ! tail -n 1 "$TMP/err" | grep -q "^linkquic-replay: '$long': \(the file shrank while it was read\|truncated\)"; then
+        bad "$name" "want one error line naming the file last, got: $(head -c 300 "$TMP/err")"
+    elif [ "$n" -lt 200 ]; then bad "$name" "only $n records before the cut"
+    else ok "$name" "exit $rc, $n records, $(tail -n 1 "$TMP/err" | sed "s|.*$long.: ||")"
+    fi
+done
 
 echo "inplace: $passed passed, $failed failed"
 [ $failed = 0 ]

@@ -14,8 +14,9 @@ add_test(NAME inputs
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(inputs PROPERTIES LABELS "ops;errors" TIMEOUT 60 SKIP_RETURN_CODE 77)
 
-# A plain pcap file read in place gives what libpcap gives from standard input: byte orders,
-# time units, a short snapshot, LINKTYPE_RAW, cut files; a file shrinking under the reader.
+# A pcap or pcapng file read in place gives what the stream readers give from standard input:
+# byte orders, time units, a short snapshot, LINKTYPE_RAW, public pcapng files, cut files; a
+# file shrinking under the reader.
 add_test(NAME inplace
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/inplace.sh ${LQ_REPLAY_BIN}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
