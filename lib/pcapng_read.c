@@ -448,18 +448,10 @@ int lq_pcapng_next(struct lq_pcapng *p, struct lq_pcapng_frame *fr, char *err, s
 			return rc;
 		switch (type) {
 		case BT_EPB:
+		case BT_PB: /* the obsolete Packet Block: a 16-bit interface, drops count after */
 			if (len < 20)
 				return too_short(type, err, errlen);
-			ifid = get32(p, b);
-			t = (uint64_t)get32(p, b + 4) << 32 | get32(p, b + 8);
-			fr->caplen = get32(p, b + 12);
-			fr->len = get32(p, b + 16);
-			hdr = 20;
-			break;
-		case BT_PB:
-			if (len < 20)
-				return too_short(type, err, errlen);
-			ifid = get16(p, b);
+			ifid = type == BT_EPB ? get32(p, b) : get16(p, b);
 			t = (uint64_t)get32(p, b + 4) << 32 | get32(p, b + 8);
 			fr->caplen = get32(p, b + 12);
 			fr->len = get32(p, b + 16);

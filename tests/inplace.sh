@@ -131,6 +131,33 @@ for cap in "${ngs[@]}"; do
     done
 done
 
+# the obsolete Packet Block (pcapng type 2: a 16-bit interface, a drops count) reads as the
+# Enhanced Packet Blocks it was made from
+python3 - pcaps/crafted/linktypes-pcapng.pcapng "$TMP/pb.pcapng" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+out, off, e = [], 0, '<'
+while off + 12 <= len(b):
+    t = struct.unpack('<I', b[off:off + 4])[0]
+    if t == 0x0A0D0D0A:
+        e = '<' if b[off + 8:off + 12] == b'\x4d\x3c\x2b\x1a' else '>'
+    t, n = struct.unpack(e + 'II', b[off:off + 8])
+    blk = b[off:off + n]
+    if t == 6:  # EPB -> PB: interface id 32 -> 16 bits, then a drops count of 0
+        ifid, = struct.unpack(e + 'I', blk[8:12])
+        blk = struct.pack(e + 'II', 2, n) + struct.pack(e + 'HH', ifid, 0) + blk[12:]
+    out.append(blk)
+    off += n
+open(sys.argv[2], 'wb').write(b''.join(out))
+EOF
+"$BIN" -f jsonl pcaps/crafted/linktypes-pcapng.pcapng >"$TMP/epb.out" 2>/dev/null </dev/null
+same "packet blocks -f jsonl" "$TMP/pb.pcapng" jsonl
+if ! cmp -s "$TMP/a.out" "$TMP/epb.out"; then
+    bad "packet blocks = enhanced packet blocks" "$(diff "$TMP/epb.out" "$TMP/a.out" | head -n 3 | tr '\n' ' ')"
+else
+    ok "packet blocks = enhanced packet blocks" "$(wc -l <"$TMP/a.out") records"
+fi
+
 # a caplen beyond any snapshot: a damaged file, the same words as libpcap's
 python3 - "$TMP/huge.pcap" <<'EOF'
 import struct, sys
