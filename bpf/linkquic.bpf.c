@@ -62,10 +62,30 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, LQ_STATS_SLOTS + 1);
 	__type(key, __u32);
 	__type(value, struct lq_counters);
 } lq_stats SEC(".maps");
+
+/* Each attachment's slot in lq_stats, set by the loader (LQ_CF_ATT_STATS) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * LQ_STATS_SLOTS);
+	__type(key, struct lq_att_key);
+	__type(value, __u32);
+} lq_att SEC(".maps");
+
+/* Where a packet's counts go: its attachment's slot, or 0. */
+static __always_inline __u32 lq_stats_slot(__u32 ifindex, __u8 hook)
+{
+	struct lq_att_key k = { ifindex, hook };
+	__u32 *v;
+
+	if (!(lq_cfg.flags & LQ_CF_ATT_STATS))
+		return 0;
+	v = bpf_map_lookup_elem(&lq_att, &k);
+	return v && *v <= LQ_STATS_SLOTS ? *v : 0;
+}
 
 /* A record being assembled: the result and a snapshot of the frame. */
 struct lq_recbuf {
@@ -97,6 +117,7 @@ struct lq_segbuf {
 	__u32 l3;     /* where the IP header starts */
 	__u32 total;  /* UDP payload bytes of all segments */
 	__u32 gso;    /* gso_size */
+	__u32 slot;   /* the attachment's counters (lq_stats_slot) */
 	__u16 proto;
 	__u8 hook;
 	__u8 pad;
@@ -290,9 +311,11 @@ static long lq_gso_segment(__u32 k, void *ctx)
 	__u64 n;
 
 	sb = bpf_map_lookup_elem(&lq_segbufs, &zero);
+	if (!sb)
+		return 1;
 	s = bpf_map_lookup_elem(&lq_scratch, &zero);
-	c = bpf_map_lookup_elem(&lq_stats, &zero);
-	if (!sb || !s || !c)
+	c = bpf_map_lookup_elem(&lq_stats, &sb->slot);
+	if (!s || !c)
 		return 1;
 	hdr = sb->hdrlen;
 	l3 = sb->l3;
@@ -333,7 +356,7 @@ static long lq_gso_segment(__u32 k, void *ctx)
  * monitor cannot drop one segment of a super-packet: enforcement on GSO
  * traffic (egress, this host's own) is not offered. */
 static __always_inline void lq_gso_segments(struct __sk_buff *skb, struct lq_scratch *s,
-					    __u32 hdr, __u32 l3, __u16 proto, __u8 hook)
+					    __u32 hdr, __u32 l3, __u16 proto, __u8 hook, __u32 slot)
 {
 	struct lq_segbuf *sb;
 	__u32 zero = 0;
@@ -353,6 +376,7 @@ static __always_inline void lq_gso_segments(struct __sk_buff *skb, struct lq_scr
 	sb->gso = skb->gso_size;
 	sb->proto = proto;
 	sb->hook = hook;
+	sb->slot = slot;
 	bpf_loop(LQ_GSO_MAX_SEGS, lq_gso_segment, &skb, 0);
 }
 
@@ -364,13 +388,13 @@ static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 
 	struct lq_scratch *s;
 	struct lq_counters *c;
 	struct lq_buf buf;
-	__u32 zero = 0;
+	__u32 zero = 0, slot = lq_stats_slot(ifindex, hook);
 	__u16 proto = 0;
 	int l3;
 	__u8 act = LQ_ACT_PASS;
 
 	s = bpf_map_lookup_elem(&lq_scratch, &zero);
-	c = bpf_map_lookup_elem(&lq_stats, &zero);
+	c = bpf_map_lookup_elem(&lq_stats, &slot);
 	if (!s || !c)
 		return LQ_ACT_PASS;
 	buf.data = data;
@@ -386,7 +410,7 @@ static __always_inline __u8 lq_run(void *ctx, void *data, void *data_end, __u32 
 	}
 	if (lq_parse_frame(&buf, (__u32)l3, proto, lq_now(), s)) {
 		if (gso) {
-			lq_gso_segments(ctx, s, buf.qoff, (__u32)l3, proto, hook);
+			lq_gso_segments(ctx, s, buf.qoff, (__u32)l3, proto, hook, slot);
 			return LQ_ACT_PASS;
 		}
 		act = (__u8)lq_track_global(s);

@@ -353,20 +353,19 @@ int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out)
 	return 0;
 }
 
-int lq_kernel_counters(struct lq_kernel *k, struct lq_counters *out)
+/* Adds the per-CPU counters of lq_stats slot to out. */
+static int add_slot(struct lq_kernel *k, uint32_t slot, struct lq_counters *out)
 {
 	int ncpu = libbpf_num_possible_cpus(), i;
 	unsigned j;
 	struct lq_counters *v;
-	uint32_t zero = 0;
 
-	memset(out, 0, sizeof(*out));
 	if (ncpu <= 0)
 		return ncpu;
 	v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.lq_stats), &zero, v)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.lq_stats), &slot, v)) {
 		free(v);
 		return -errno;
 	}
@@ -379,4 +378,55 @@ int lq_kernel_counters(struct lq_kernel *k, struct lq_counters *out)
 	}
 	free(v);
 	return 0;
+}
+
+int lq_kernel_counters(struct lq_kernel *k, struct lq_counters *out)
+{
+	uint32_t slot;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (slot = 0; slot <= LQ_STATS_SLOTS && !err; slot++)
+		err = add_slot(k, slot, out);
+	return err;
+}
+
+int lq_kernel_counters_slot(struct lq_kernel *k, uint32_t slot, struct lq_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (slot > LQ_STATS_SLOTS)
+		return -EINVAL;
+	return add_slot(k, slot, out);
+}
+
+int lq_kernel_att_sync(struct lq_kernel *k, const uint32_t *ifindex, const uint8_t *hook, int n)
+{
+	int fd = bpf_map__fd(k->skel->maps.lq_att), i, keep;
+	struct lq_att_key key, next;
+	uint32_t slot;
+	int err = 0;
+
+	/* first what is no longer there (an interface deleted, made again) */
+	if (bpf_map_get_next_key(fd, NULL, &key) == 0) {
+		for (;;) {
+			int more = bpf_map_get_next_key(fd, &key, &next) == 0;
+
+			for (i = 0, keep = 0; i < n && i < LQ_STATS_SLOTS; i++)
+				keep |= key.ifindex == ifindex[i] && key.hook == hook[i];
+			if (!keep)
+				bpf_map_delete_elem(fd, &key);
+			if (!more)
+				break;
+			key = next;
+		}
+	}
+	for (i = 0; i < n && i < LQ_STATS_SLOTS; i++) {
+		memset(&key, 0, sizeof(key));
+		key.ifindex = ifindex[i];
+		key.hook = hook[i];
+		slot = (uint32_t)i + 1;
+		if (bpf_map_update_elem(fd, &key, &slot, BPF_ANY) && !err)
+			err = -errno;
+	}
+	return err;
 }

@@ -261,7 +261,6 @@ static void on_record(void *ctx, const struct lq_result *res, const uint8_t *fra
 	r.ts += L->clock_offset;
 	if (a >= 0)
 		L->att_records[a]++;
-	live_metrics_record(L->mx, a, &r);
 	if (L->ct && lq_conntab_add(L->ct, &r)) {
 		fputs(TOOL ": out of memory for the connection table\n", stderr);
 		L->failed = 1;
@@ -513,6 +512,35 @@ static void detach_all(struct live *L)
 		live_detach(&L->att[i]);
 }
 
+/* --metrics: the programs count each attachment's packets on their own, in
+ * its slot (i + 1 for attachment i), named before the programs see a packet
+ * there: the attachments attach_all() makes (the same order), with the
+ * interface name now has ifindex (0 for none: the ones there). */
+static int sync_slots(struct live *L, const int *ifindex, const char *name, int now)
+{
+	const struct live_opts *o = L->o;
+	uint32_t ifx[LIVE_MAX_ATT];
+	uint8_t hook[LIVE_MAX_ATT];
+	int i, n = 0, err;
+
+	if (!L->mx)
+		return 0;
+	for (i = 0; i < o->nif && n + 2 <= LIVE_MAX_ATT; i++) {
+		uint32_t x = name && !strcmp(name, o->ifnames[i]) ? (uint32_t)now : (uint32_t)ifindex[i];
+
+		ifx[n] = x;
+		hook[n++] = o->tc_hook ? LQ_HOOK_TC_IN : LQ_HOOK_XDP;
+		if (o->endpoint) {
+			ifx[n] = x;
+			hook[n++] = LQ_HOOK_TC_OUT;
+		}
+	}
+	err = lq_kernel_att_sync(&L->k, ifx, hook, n);
+	if (err)
+		fprintf(stderr, TOOL ": cannot name the attachments' counters: %s\n", strerror(-err));
+	return err;
+}
+
 /* Attaches the programs to every interface, after removing what a killed
  * instance left there; on any failure nothing stays. */
 static int attach_all(struct live *L, const int *ifindex)
@@ -622,6 +650,7 @@ static void on_link(void *ctx, int gone, int ifindex, const char *name, unsigned
 			}
 		} else if (!gone && !L->ifindex[j] && !L->iface_gone && (flags & IFF_UP) &&
 			   !strcmp(name, o->ifnames[j])) {
+			sync_slots(L, L->ifindex, name, ifindex);
 			if (live_reattach_iface(&r, L->att, L->natt, name, ifindex))
 				continue; /* said why; tried again at its next change */
 			L->ifindex[j] = ifindex;
@@ -986,7 +1015,11 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		      stderr);
 		return 1;
 	}
-	/* --metrics counts every packet by interface and hook: from the records */
+	/* --metrics: the programs count by interface and hook themselves (exact
+	 * when records are lost); its connection counts come from the
+	 * per-connection records, which need every packet */
+	if (o->metrics)
+		o->cfg.flags |= LQ_CF_ATT_STATS;
 	if (o->metrics || (!o->events_only && (o->format != LQ_FMT_TABLE || o->write ||
 					       o->conn_file || o->export.url)))
 		o->cfg.flags |= LQ_CF_REPORT_ALL;
@@ -1053,7 +1086,7 @@ int main(int argc, char **argv)
 	if (live_netlink_open(TOOL, &L.nl))
 		goto cleanup;
 	memcpy(L.ifindex, ifindex, sizeof(L.ifindex));
-	if (attach_all(&L, ifindex))
+	if (sync_slots(&L, ifindex, NULL, 0) || attach_all(&L, ifindex))
 		goto cleanup;
 	if (stop_signal) { /* stopped while loading: nothing was monitored */
 		rc = 0;

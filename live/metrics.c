@@ -32,14 +32,6 @@
 #define MX_REQUEST_MAX 8192
 #define MX_IO_TIMEOUT_S 2
 
-/* One attachment's counts of the records it delivered. */
-struct mx_att {
-	uint64_t verdicts[LQ_V__COUNT];
-	uint64_t reasons[LQ_R__COUNT];
-	uint64_t events[LQ_E__COUNT];
-	uint64_t drops[LQ_R__COUNT]; /* guard drops, by reason */
-};
-
 struct live_metrics {
 	int fd;	     /* listening socket */
 	int stop[2]; /* a pipe: written to stop the thread */
@@ -49,7 +41,6 @@ struct live_metrics {
 	struct live_metrics_src src;
 	uint64_t start_mono, start_real; /* ns */
 	/* written by the record loop only (relaxed stores), read by the thread */
-	struct mx_att att[MX_MAX_ATT];
 	uint64_t ended[LQ_END__COUNT];
 	uint64_t conns_open;
 	uint64_t iface_up[MX_MAX_IFACES];
@@ -72,23 +63,6 @@ static uint64_t now_ns(clockid_t clock)
 
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-void live_metrics_record(struct live_metrics *m, int att, const struct lq_result *r)
-{
-	struct mx_att *a;
-
-	if (!m || att < 0 || att >= MX_MAX_ATT)
-		return;
-	a = &m->att[att];
-	if (r->verdict < LQ_V__COUNT)
-		mx_inc(&a->verdicts[r->verdict]);
-	if (r->reason && r->reason < LQ_R__COUNT)
-		mx_inc(&a->reasons[r->reason]);
-	if (r->event && r->event < LQ_E__COUNT)
-		mx_inc(&a->events[r->event]);
-	if (r->action == LQ_ACT_DROP && r->reason < LQ_R__COUNT)
-		mx_inc(&a->drops[r->reason]);
 }
 
 void live_metrics_conn_ended(struct live_metrics *m, enum lq_conn_end why)
@@ -151,21 +125,23 @@ static void att_labels(FILE *f, const struct live_metrics *m, int i)
 }
 
 /* name_total{interface,hook,what="word"} for every attachment and word
- * (the zeros too: a series exists from the start, rate() needs that). */
-static void per_att(FILE *f, const struct live_metrics *m, const char *name, const char *what,
-		    enum lq_list_id list, size_t off, unsigned n, unsigned from)
+ * (the zeros too: a series exists from the start, rate() needs that), from
+ * the programs' own counters of each attachment (c[i]: its lq_stats slot). */
+static void per_att(FILE *f, const struct live_metrics *m, const struct lq_counters *c,
+		    const char *name, const char *what, enum lq_list_id list, size_t off, unsigned n,
+		    unsigned from)
 {
 	int i;
 	unsigned w;
 
 	for (i = 0; i < m->src.natt && i < MX_MAX_ATT; i++) {
-		const uint64_t *v = (const uint64_t *)((const char *)&m->att[i] + off);
+		const uint64_t *v = (const uint64_t *)((const char *)&c[i] + off);
 
 		for (w = from; w < n; w++) {
 			fprintf(f, "%s_total{", name);
 			att_labels(f, m, i);
 			fprintf(f, ",%s=\"%s\"} %llu\n", what, lq_word_name(list, w),
-				(unsigned long long)mx_get(&v[w]));
+				(unsigned long long)v[w]);
 		}
 	}
 }
@@ -207,8 +183,8 @@ static void kernel_part(FILE *f, int om, const struct live_metrics *m)
 		fprintf(f, "linkquic_kernel_guard_drops_total{reason=\"%s\"} %llu\n",
 			lq_word_name(LQ_LIST_REASON, i), (unsigned long long)c.drops_by_reason[i]);
 	family(f, om, "linkquic_records_lost", "counter",
-	       "records the programs could not deliver (ring buffer full): the per-interface "
-	       "counts miss these packets");
+	       "records the programs could not deliver (ring buffer full): the connection "
+	       "counts miss these packets, the packet counts do not");
 	fprintf(f, "linkquic_records_lost_total %llu\n", (unsigned long long)c.lost);
 
 	family(f, om, "linkquic_map_entries", "gauge", "entries in each of the tracker's maps now");
@@ -276,8 +252,14 @@ static void ipfix_part(FILE *f, int om, const struct live_metrics *m)
 /* The whole exposition, in the OpenMetrics (om) or the Prometheus format. */
 static void write_metrics(FILE *f, int om, const struct live_metrics *m)
 {
+	static struct lq_counters c[MX_MAX_ATT]; /* the metrics thread's alone */
 	uint64_t mono = now_ns(CLOCK_MONOTONIC);
 	int i;
+
+	/* each attachment's own counters: its slot of the programs' lq_stats */
+	for (i = 0; i < m->src.natt && i < MX_MAX_ATT; i++)
+		if (lq_kernel_counters_slot(m->src.k, (uint32_t)i + 1, &c[i]))
+			memset(&c[i], 0, sizeof(c[i]));
 
 	family(f, om, "linkquic_build", "info", "the version of linkquic-live");
 	fprintf(f, "linkquic_build_info{version=\"%s\"} 1\n", LQ_VERSION);
@@ -295,21 +277,22 @@ static void write_metrics(FILE *f, int om, const struct live_metrics *m)
 	}
 
 	family(f, om, "linkquic_packets", "counter",
-	       "packets reported, by interface, hook and verdict");
-	per_att(f, m, "linkquic_packets", "verdict", LQ_LIST_VERDICT,
-		offsetof(struct mx_att, verdicts), LQ_V__COUNT, 0);
+	       "packets, by interface, hook and verdict (the programs' own counters: exact even "
+	       "when records are lost)");
+	per_att(f, m, c, "linkquic_packets", "verdict", LQ_LIST_VERDICT,
+		offsetof(struct lq_counters, verdicts), LQ_V__COUNT, 0);
 	family(f, om, "linkquic_reasons", "counter",
-	       "packets reported with a reason (garbage, limited), by interface, hook and reason");
-	per_att(f, m, "linkquic_reasons", "reason", LQ_LIST_REASON, offsetof(struct mx_att, reasons),
-		LQ_R__COUNT, 1);
+	       "packets with a reason (garbage, limited), by interface, hook and reason");
+	per_att(f, m, c, "linkquic_reasons", "reason", LQ_LIST_REASON,
+		offsetof(struct lq_counters, reasons), LQ_R__COUNT, 1);
 	family(f, om, "linkquic_events", "counter",
 	       "events (new_conn, migration, ...), by interface, hook and event");
-	per_att(f, m, "linkquic_events", "event", LQ_LIST_EVENT, offsetof(struct mx_att, events),
-		LQ_E__COUNT, 1);
+	per_att(f, m, c, "linkquic_events", "event", LQ_LIST_EVENT,
+		offsetof(struct lq_counters, events), LQ_E__COUNT, 1);
 	family(f, om, "linkquic_guard_drops", "counter",
 	       "packets the guard dropped, by interface, hook and reason");
-	per_att(f, m, "linkquic_guard_drops", "reason", LQ_LIST_REASON,
-		offsetof(struct mx_att, drops), LQ_R__COUNT, 1);
+	per_att(f, m, c, "linkquic_guard_drops", "reason", LQ_LIST_REASON,
+		offsetof(struct lq_counters, drops_by_reason), LQ_R__COUNT, 1);
 
 	family(f, om, "linkquic_connections_active", "gauge",
 	       "connections with a packet within the idle timeout (--idle-timeout)");

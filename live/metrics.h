@@ -46,8 +46,6 @@ int live_metrics_start(struct live_metrics *m, const struct live_metrics_src *sr
 /* Stops the thread (a scrape being answered is finished first), closes. */
 void live_metrics_close(struct live_metrics *m);
 
-/* The record loop's side, never waiting: a record of attachment att. */
-void live_metrics_record(struct live_metrics *m, int att, const struct lq_result *r);
 /* A per-connection record was written, ended for why (evicted: the bound). */
 void live_metrics_conn_ended(struct live_metrics *m, enum lq_conn_end why);
 /* Connections open now (the per-connection records' view, idle timeout). */

@@ -294,6 +294,19 @@ struct lq_counters {
 	lq_u64 drops_by_reason[LQ_R__COUNT];
 };
 
+/* lq_stats holds 1 + LQ_STATS_SLOTS counter sets: slot 0 for packets of no
+ * attachment named in lq_att (or without LQ_CF_ATT_STATS), then one per
+ * attachment. Their sum is every packet. */
+#ifndef LQ_STATS_SLOTS
+#define LQ_STATS_SLOTS 64
+#endif
+
+/* lq_att's key: where a packet was seen */
+struct lq_att_key {
+	lq_u32 ifindex;
+	lq_u32 hook; /* enum lq_hook */
+};
+
 LQ_INLINE void lq_counters_add(struct lq_counters *c, const struct lq_result *r)
 {
 	c->packets++;
@@ -330,6 +343,9 @@ struct lq_record {
 #define LQ_CF_GUARD 0x02      /* enforcement: drop what the guard says */
 #define LQ_CF_GUARD_EGRESS 0x04 /* BPF: the guard drops at tc egress too (the host's own
 				 * packets); by default it acts on ingress only */
+#define LQ_CF_ATT_STATS 0x10 /* BPF: counters per attachment too (lq_att names each
+			      * interface and hook's slot): --metrics without a
+			      * record per packet */
 #define LQ_CF_HEARTBEAT 0x08 /* BPF: the guard drops only while the loader's heartbeat
 			      * (lq_heartbeat_ns) is fresh, so an orphan left by a
 			      * killed monitor fails open; off in test runs */

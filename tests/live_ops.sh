@@ -4,8 +4,10 @@
 #
 #   iface-back-*   the monitored interface is deleted: one line says so; an interface of that
 #                  name is made again and brought up: one line says it is monitored again, and
-#                  its packets are reported (iface lq-a) as before; nothing of ours is left on
-#                  it after the monitor stops (xdp, tcx, clsact)
+#                  its packets are reported (iface lq-a) as before, and --metrics counts every
+#                  packet the programs saw as lq-a's (its counters named again under the new
+#                  ifindex); nothing of ours is left on it after the monitor stops (xdp, tcx,
+#                  clsact)
 #   iface-exit     --iface-gone exit: the deletion stops the monitor, exit 4, summary printed
 #   write-stdout   -w - writes pcapng to standard output (linkquic-replay and tcpdump read it,
 #                  every packet sent), the table and summary go to stderr
@@ -97,9 +99,9 @@ wait_records() {
 # iface_back NAME ARGS...: the deletion and the interface back under ARGS; nothing of ours
 # left on lq-a after the monitor stops
 iface_back() {
-	local name=$1 before after left
+	local name=$1 before after left url mine all
 	shift
-	bg_live --middlebox lq-a -l -f jsonl "$@" >"$TMP/back.out" 2>"$TMP/back.err"
+	bg_live --middlebox lq-a -l -f jsonl --metrics 127.0.0.1:0 "$@" >"$TMP/back.out" 2>"$TMP/back.err"
 	if ! wait_for 30 "$TMP/back.err" 'middlebox monitor on'; then
 		bad "$name" "the monitor did not start"
 	else
@@ -117,12 +119,20 @@ iface_back() {
 				send 4
 				wait_records 5 "$TMP/back.out" 7 || true
 				after=$(records_of "$TMP/back.out")
+				# the programs' counters of lq-a go on in its slot under the new ifindex:
+				# every packet they saw is lq-a's
+				url=$(sed -n 's/^linkquic-live: metrics at //p' "$TMP/back.err" | head -n 1)
+				ip netns exec "$NA" curl -s --max-time 5 "$url" >"$TMP/back.prom" 2>/dev/null
+				mine=$(awk '/^linkquic_packets_total\{interface="lq-a",/ { n += $NF } END { print n + 0 }' "$TMP/back.prom")
+				all=$(awk '/^linkquic_kernel_packets_total\{/ { n += $NF } END { print n + 0 }' "$TMP/back.prom")
 				if [ "$before" != 3 ] || [ "$after" != 7 ]; then
 					bad "$name" "records of lq-a: $before before the deletion (want 3), $after in all (want 7)"
+				elif [ "$mine" -lt 7 ] || [ "$mine" != "$all" ]; then
+					bad "$name" "--metrics: $mine packets counted for lq-a, $all by the programs in all (want the same, 7 or more)"
 				elif ! kill -0 "$BG" 2>/dev/null; then
 					bad "$name" "the monitor is gone"
 				else
-					ok "$name" "$(grep -E 'interface (deleted|back)' "$TMP/back.err" | sed 's/^linkquic-live: //' | tr '\n' ';')"
+					ok "$name" "$(grep -E 'interface (deleted|back)' "$TMP/back.err" | sed 's/^linkquic-live: //' | tr '\n' ';') metrics: $mine packets of lq-a"
 				fi
 			fi
 		fi
