@@ -70,6 +70,9 @@ done
 export TZ=UTC LC_ALL=C COLUMNS=300
 # shellcheck source=tests/lib/netns.sh
 . "$TOP/tests/lib/netns.sh"
+# every peer on one CPU: the monitors' programs then classify one packet at a time, so
+# their records can be replayed in one order (tests/lib/e2e.sh, LQ_PEER_CPU)
+LQ_PEER_CPU=0
 # shellcheck source=tests/lib/e2e.sh
 . "$TOP/tests/lib/e2e.sh"
 
@@ -104,13 +107,13 @@ mkdir -p "$WORK/htdocs"
 
 # --- pieces ------------------------------------------------------------------
 
-udp_client() { ip netns exec "$LQ_NS_C" timeout 20 python3 "$TOP/tests/udp_peer.py" "$@"; }
+udp_client() { ip netns exec "$LQ_NS_C" "${LQ_PIN[@]}" timeout 20 python3 "$TOP/tests/udp_peer.py" "$@"; }
 
 CLI_PID=
 client_bg() { # TAG [gtlsclient options and arguments]
 	local tag=$1
 	shift
-	ip netns exec "$LQ_NS_C" timeout 20 gtlsclient --no-quic-dump --no-http-dump \
+	ip netns exec "$LQ_NS_C" "${LQ_PIN[@]}" timeout 20 gtlsclient --no-quic-dump --no-http-dump \
 		--exit-on-all-streams-close --timeout=5s --sni=$SNI "$@" >"$WORK/client-$tag.log" 2>&1 &
 	CLI_PID=$!
 	PIDS+=("$CLI_PID")
@@ -181,7 +184,7 @@ start_server mig "$LQ_S4" $MIG_PORT || fail "server mig"
 start_server mig2 "$LQ_S4" $MIG2_PORT || fail "server mig2"
 start_server nat "$LQ_S4" $NAT_PORT || fail "server nat"
 start_server crowd "$LQ_S4" $CROWD_PORT || fail "server crowd"
-ip netns exec "$LQ_NS_S" timeout $LIFETIME python3 "$TOP/tests/udp_peer.py" serve 60 "$LQ_S4,$LQ_S6" \
+ip netns exec "$LQ_NS_S" "${LQ_PIN[@]}" timeout $LIFETIME python3 "$TOP/tests/udp_peer.py" serve 60 "$LQ_S4,$LQ_S6" \
 	53 5004 9999 >"$WORK/udp-server.log" 2>&1 &
 PIDS+=($!)
 wait_for 5 "UDP responder" grep -qs ready "$WORK/udp-server.log" || fail "UDP responder"

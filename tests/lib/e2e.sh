@@ -13,6 +13,18 @@
 # killed and waited for and the namespaces are torn down; after BOUND
 # seconds a watchdog ends the test (its trap tears everything down).
 
+# LQ_PEER_CPU=N (set before sourcing): the peers (start_server, and a test's
+# own through "${LQ_PIN[@]}") run on CPU N alone. A veth delivers a packet,
+# and runs its XDP program, on the sending CPU, so the monitor's programs then
+# see every packet one after another, in one order, as a replay does: with
+# the peers on two CPUs, two packets of a crowd can be classified at once and
+# their map updates interleave, and a deferred decision may come a packet
+# later than any one order of the records gives.
+LQ_PIN=()
+if [ -n "${LQ_PEER_CPU:-}" ]; then
+	LQ_PIN=(taskset -c "$LQ_PEER_CPU")
+fi
+
 # lq_e2e_begin NAME BOUND
 lq_e2e_begin() {
 	LQ_E2E_NAME=$1
@@ -74,7 +86,7 @@ _listening() { ip netns exec "$1" ss -Hlun 2>/dev/null | grep -q -- "$2 "; }
 start_server() {
 	local tag=$1 addr=$2 port=$3
 	shift 3
-	ip netns exec "$LQ_NS_S" timeout "$LIFETIME" gtlsserver --no-quic-dump --no-http-dump \
+	ip netns exec "$LQ_NS_S" "${LQ_PIN[@]}" timeout "$LIFETIME" gtlsserver --no-quic-dump --no-http-dump \
 		-d "$WORK/htdocs" "$@" "$addr" "$port" "$WORK/key.pem" "$WORK/cert.pem" \
 		>"$WORK/server-$tag.log" 2>&1 &
 	PIDS+=($!)
