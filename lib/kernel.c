@@ -353,80 +353,63 @@ int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out)
 	return 0;
 }
 
-/* Adds the per-CPU counters of lq_stats slot to out. */
-static int add_slot(struct lq_kernel *k, uint32_t slot, struct lq_counters *out)
+/* Adds the counters of lq_stats slots [from, to] to out, summed over the
+ * CPUs (ncpu values in one lookup each). */
+static int add_slots(struct lq_kernel *k, uint32_t from, uint32_t to, struct lq_counters *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
+	int ncpu = libbpf_num_possible_cpus(), i, err = 0;
 	unsigned j;
 	struct lq_counters *v;
+	uint32_t slot;
 
+	memset(out, 0, sizeof(*out));
 	if (ncpu <= 0)
 		return ncpu;
 	v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.lq_stats), &slot, v)) {
-		free(v);
-		return -errno;
-	}
-	for (i = 0; i < ncpu; i++) {
-		const uint64_t *src = (const uint64_t *)&v[i];
-		uint64_t *dst = (uint64_t *)out;
+	for (slot = from; slot <= to && !err; slot++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(k->skel->maps.lq_stats), &slot, v)) {
+			err = -errno;
+			break;
+		}
+		for (i = 0; i < ncpu; i++) {
+			const uint64_t *src = (const uint64_t *)&v[i];
+			uint64_t *dst = (uint64_t *)out;
 
-		for (j = 0; j < sizeof(*out) / sizeof(uint64_t); j++)
-			dst[j] += src[j];
+			for (j = 0; j < sizeof(*out) / sizeof(uint64_t); j++)
+				dst[j] += src[j];
+		}
 	}
 	free(v);
-	return 0;
+	return err;
 }
 
 int lq_kernel_counters(struct lq_kernel *k, struct lq_counters *out)
 {
-	uint32_t slot;
-	int err = 0;
-
-	memset(out, 0, sizeof(*out));
-	for (slot = 0; slot <= LQ_STATS_SLOTS && !err; slot++)
-		err = add_slot(k, slot, out);
-	return err;
+	return add_slots(k, 0, LQ_STATS_SLOTS, out);
 }
 
 int lq_kernel_counters_slot(struct lq_kernel *k, uint32_t slot, struct lq_counters *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (slot > LQ_STATS_SLOTS)
+	if (slot > LQ_STATS_SLOTS) {
+		memset(out, 0, sizeof(*out));
 		return -EINVAL;
-	return add_slot(k, slot, out);
+	}
+	return add_slots(k, slot, slot, out);
 }
 
-int lq_kernel_att_sync(struct lq_kernel *k, const uint32_t *ifindex, const uint8_t *hook, int n)
+int lq_kernel_att_name(struct lq_kernel *k, uint32_t ifindex, uint8_t hook, uint32_t slot)
 {
-	int fd = bpf_map__fd(k->skel->maps.lq_att), i, keep;
-	struct lq_att_key key, next;
-	uint32_t slot;
-	int err = 0;
+	int fd = bpf_map__fd(k->skel->maps.lq_att);
+	struct lq_att_key key;
 
-	/* first what is no longer there (an interface deleted, made again) */
-	if (bpf_map_get_next_key(fd, NULL, &key) == 0) {
-		for (;;) {
-			int more = bpf_map_get_next_key(fd, &key, &next) == 0;
-
-			for (i = 0, keep = 0; i < n && i < LQ_STATS_SLOTS; i++)
-				keep |= key.ifindex == ifindex[i] && key.hook == hook[i];
-			if (!keep)
-				bpf_map_delete_elem(fd, &key);
-			if (!more)
-				break;
-			key = next;
-		}
-	}
-	for (i = 0; i < n && i < LQ_STATS_SLOTS; i++) {
-		memset(&key, 0, sizeof(key));
-		key.ifindex = ifindex[i];
-		key.hook = hook[i];
-		slot = (uint32_t)i + 1;
-		if (bpf_map_update_elem(fd, &key, &slot, BPF_ANY) && !err)
-			err = -errno;
-	}
-	return err;
+	memset(&key, 0, sizeof(key));
+	key.ifindex = ifindex;
+	key.hook = hook;
+	if (!slot)
+		return bpf_map_delete_elem(fd, &key) && errno != ENOENT ? -errno : 0;
+	if (slot > LQ_STATS_SLOTS)
+		return -E2BIG;
+	return bpf_map_update_elem(fd, &key, &slot, BPF_ANY) ? -errno : 0;
 }

@@ -83,13 +83,12 @@ int lq_kernel_poll(struct lq_kernel *k, int timeout_ms);
  * sizes), so that printing and comparing work on one representation. */
 int lq_kernel_read_maps(struct lq_kernel *k, struct lq_maps *out);
 /* Sums the per-CPU counters: of every slot (every packet), or of one (0: the
- * packets of no attachment named; i + 1: attachment i of lq_kernel_att_sync). */
+ * packets of no attachment named; a slot lq_kernel_att_name() gave an attachment). */
 int lq_kernel_counters(struct lq_kernel *k, struct lq_counters *out);
 int lq_kernel_counters_slot(struct lq_kernel *k, uint32_t slot, struct lq_counters *out);
-/* Names the n attachments' slots (i + 1 for attachment i, up to
- * LQ_STATS_SLOTS), forgetting any other; with LQ_CF_ATT_STATS the programs
- * then count each attachment's packets on their own. */
-int lq_kernel_att_sync(struct lq_kernel *k, const uint32_t *ifindex, const uint8_t *hook, int n);
+/* With LQ_CF_ATT_STATS the programs count the packets of (ifindex, hook) in
+ * lq_stats slot (1..LQ_STATS_SLOTS); slot 0 forgets the name. */
+int lq_kernel_att_name(struct lq_kernel *k, uint32_t ifindex, uint8_t hook, uint32_t slot);
 
 int lq_kernel_prog_fd(struct lq_kernel *k, const char *which); /* "xdp", "tc_in", "tc_out" */
 

@@ -512,32 +512,18 @@ static void detach_all(struct live *L)
 		live_detach(&L->att[i]);
 }
 
-/* --metrics: the programs count each attachment's packets on their own, in
- * its slot (i + 1 for attachment i), named before the programs see a packet
- * there: the attachments attach_all() makes (the same order), with the
- * interface name now has ifindex (0 for none: the ones there). */
-static int sync_slots(struct live *L, const int *ifindex, const char *name, int now)
+/* --metrics: the programs count attachment i's packets in lq_stats slot
+ * i + 1, named before they see a packet there (slot 0: forgotten). */
+static int name_slot(struct live *L, int i, int ifindex, uint8_t hook, int on)
 {
-	const struct live_opts *o = L->o;
-	uint32_t ifx[LIVE_MAX_ATT];
-	uint8_t hook[LIVE_MAX_ATT];
-	int i, n = 0, err;
+	int err;
 
 	if (!L->mx)
 		return 0;
-	for (i = 0; i < o->nif && n + 2 <= LIVE_MAX_ATT; i++) {
-		uint32_t x = name && !strcmp(name, o->ifnames[i]) ? (uint32_t)now : (uint32_t)ifindex[i];
-
-		ifx[n] = x;
-		hook[n++] = o->tc_hook ? LQ_HOOK_TC_IN : LQ_HOOK_XDP;
-		if (o->endpoint) {
-			ifx[n] = x;
-			hook[n++] = LQ_HOOK_TC_OUT;
-		}
-	}
-	err = lq_kernel_att_sync(&L->k, ifx, hook, n);
+	err = lq_kernel_att_name(&L->k, (uint32_t)ifindex, hook, on ? (uint32_t)i + 1 : 0);
 	if (err)
-		fprintf(stderr, TOOL ": cannot name the attachments' counters: %s\n", strerror(-err));
+		fprintf(stderr, TOOL ": %s: cannot name its counters: %s\n", L->att[i].ifname,
+			strerror(-err));
 	return err;
 }
 
@@ -560,6 +546,9 @@ static int attach_all(struct live *L, const int *ifindex)
 		a->link_fd = -1;
 		snprintf(a->ifname, sizeof(a->ifname), "%s", o->ifnames[i]);
 		a->ifindex = ifindex[i];
+		err = name_slot(L, L->natt, ifindex[i], o->tc_hook ? LQ_HOOK_TC_IN : LQ_HOOK_XDP, 1);
+		if (err)
+			goto fail;
 		if (o->tc_hook)
 			err = live_attach_tc(TOOL, a, tc_in, 0, o->tc_api);
 		else
@@ -574,7 +563,9 @@ static int attach_all(struct live *L, const int *ifindex)
 		a->link_fd = -1;
 		snprintf(a->ifname, sizeof(a->ifname), "%s", o->ifnames[i]);
 		a->ifindex = ifindex[i];
-		err = live_attach_tc(TOOL, a, tc_out, 1, o->tc_api);
+		err = name_slot(L, L->natt, ifindex[i], LQ_HOOK_TC_OUT, 1);
+		if (!err)
+			err = live_attach_tc(TOOL, a, tc_out, 1, o->tc_api);
 		if (err)
 			goto fail;
 		L->natt++;
@@ -635,6 +626,9 @@ static void on_link(void *ctx, int gone, int ifindex, const char *name, unsigned
 
 	for (j = 0; j < o->nif; j++) {
 		if (gone && L->ifindex[j] == ifindex) {
+			for (i = 0; i < L->natt; i++) /* the old index may come back as another's */
+				if (L->att[i].ifindex == ifindex)
+					name_slot(L, i, ifindex, L->att[i].hook, 0);
 			had = live_forget_iface(L->att, L->natt, ifindex);
 			L->ifindex[j] = 0;
 			live_metrics_iface_up(L->mx, j, 0);
@@ -650,7 +644,9 @@ static void on_link(void *ctx, int gone, int ifindex, const char *name, unsigned
 			}
 		} else if (!gone && !L->ifindex[j] && !L->iface_gone && (flags & IFF_UP) &&
 			   !strcmp(name, o->ifnames[j])) {
-			sync_slots(L, L->ifindex, name, ifindex);
+			for (i = 0; i < L->natt; i++) /* its counters under its new index */
+				if (!strcmp(L->att[i].ifname, name))
+					name_slot(L, i, ifindex, L->att[i].hook, 1);
 			if (live_reattach_iface(&r, L->att, L->natt, name, ifindex))
 				continue; /* said why; tried again at its next change */
 			L->ifindex[j] = ifindex;
@@ -1086,7 +1082,7 @@ int main(int argc, char **argv)
 	if (live_netlink_open(TOOL, &L.nl))
 		goto cleanup;
 	memcpy(L.ifindex, ifindex, sizeof(L.ifindex));
-	if (sync_slots(&L, ifindex, NULL, 0) || attach_all(&L, ifindex))
+	if (attach_all(&L, ifindex))
 		goto cleanup;
 	if (stop_signal) { /* stopped while loading: nothing was monitored */
 		rc = 0;
