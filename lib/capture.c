@@ -92,7 +92,8 @@ int capture_open(struct capture *cap, const char *file, const char *filter,
 	cap->filter = filter;
 	cap->stop = stop;
 	errbuf[0] = 0;
-	/* a plain pcap file: read in place, its frames never copied */
+	/* a pcap or pcapng file, not compressed: read in place, its frames
+	 * never copied */
 	cap->inplace = lq_pcap_inplace_open(file);
 	if (cap->inplace) {
 		cap->dlt = lq_pcap_inplace_dlt(cap->inplace);

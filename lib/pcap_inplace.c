@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "linklayer.h"
 #include "pcapng_read.h"
 
 #define FILE_HDR 24
@@ -119,29 +120,6 @@ static uint16_t rd16(const uint8_t *p, int swapped)
 	return swapped ? __builtin_bswap16(v) : v;
 }
 
-/* Link types whose DLT is the same number (pcap-linktype(7)), and
- * LINKTYPE_RAW; the rest goes through libpcap's own mapping. */
-static int dlt_of(uint32_t linktype)
-{
-	switch (linktype) {
-	case 0:	  /* NULL */
-	case 1:	  /* EN10MB */
-	case 9:	  /* PPP */
-	case 50:  /* PPP_HDLC: DLT_PPP_SERIAL */
-	case 51:  /* PPP_ETHER */
-	case 108: /* LOOP */
-	case 113: /* LINUX_SLL */
-	case 228: /* IPV4 */
-	case 229: /* IPV6 */
-	case 276: /* LINUX_SLL2 */
-		return (int)linktype;
-	case 101: /* LINKTYPE_RAW */
-		return 12; /* DLT_RAW, as libpcap maps it on Linux */
-	default:
-		return -1;
-	}
-}
-
 struct lq_pcap_inplace *lq_pcap_inplace_open(const char *file)
 {
 	struct lq_pcap_inplace *r = NULL;
@@ -149,7 +127,7 @@ struct lq_pcap_inplace *lq_pcap_inplace_open(const char *file)
 	struct stat st;
 	uint32_t magic, snap;
 	void *base;
-	int fd, dlt;
+	int fd;
 
 	if (!strcmp(file, "-"))
 		return NULL;
@@ -186,8 +164,7 @@ struct lq_pcap_inplace *lq_pcap_inplace_open(const char *file)
 		if (!r->ng)
 			goto decline;
 		r->dlt = lq_pcapng_first_dlt(r->ng);
-		(void)madvise(base, r->size, MADV_SEQUENTIAL);
-		return r;
+		goto opened;
 	}
 	switch (magic) {
 	case 0xa1b2c3d4: break;
@@ -200,13 +177,14 @@ struct lq_pcap_inplace *lq_pcap_inplace_open(const char *file)
 	if (rd16(h + 4, r->swapped) != 2 || rd16(h + 6, r->swapped) != 4)
 		goto decline;
 	snap = rd32(h + 16, r->swapped);
-	/* the low 26 bits are the link type, the rest the FCS length */
-	dlt = dlt_of(rd32(h + 20, r->swapped) & 0x03FFFFFFu);
-	if (dlt < 0)
+	/* the low 26 bits are the link type, the rest the FCS length; one
+	 * not decoded here is libpcap's to name, as it maps link types */
+	r->dlt = lq_linktype_to_dlt((int)(rd32(h + 20, r->swapped) & 0x03FFFFFFu));
+	if (!lq_link_supported(r->dlt))
 		goto decline;
-	r->dlt = dlt;
 	r->snapshot = snap == 0 || snap > MAX_SNAPLEN ? MAX_SNAPLEN : snap;
 	r->off = FILE_HDR;
+opened:
 	(void)madvise(base, r->size, MADV_SEQUENTIAL); /* a hint: read ahead */
 	return r;
 decline:

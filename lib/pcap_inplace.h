@@ -7,8 +7,8 @@
  * frame's first bytes, so most of the file is never touched at all.
  *
  * pcap: only what is read here exactly as libpcap reads it (version 2.4,
- * one of the four standard magic numbers, a link type whose DLT is its own
- * number); pcapng: lib/pcapng_read.c's reader on the mapping. For anything
+ * one of the four standard magic numbers, a link type decoded here);
+ * pcapng: lib/pcapng_read.c's reader on the mapping. For anything
  * else, or a file whose first blocks that reader refuses,
  * lq_pcap_inplace_open() declines and the caller reads the file as a stream
  * (which then says what is wrong). Errors are the stream readers' own words.
