@@ -53,7 +53,7 @@ for cap in "$DIR"/*.pcap; do
 		out=$("$BIN" --compare --batch "${opts[@]}" "$cap" "$ctl" 2>&1)
 		rc=$?
 		for c in "$cap" "$ctl"; do
-			last=$(awk -v f="== $c" '$0 == f { on = 1; next } /^== / { on = 0 } on' <<<"$out" | tail -n 1)
+			last=$(lq_batch_part "$c" <<<"$out" | tail -n 1)
 			if [ $rc != 0 ] || [[ $last != agree:* ]]; then
 				echo "attacks [$(basename "$c" .pcap)]: replay and --kernel disagree (exit $rc):"
 				head -n 20 <<<"$out" | sed 's/^/    /'

@@ -59,8 +59,6 @@ else
     echo "parity: no public captures in '$PUB' (set LQ_SHARED): checking the project's own only"
 fi
 
-# Loading the programs (the verifier) takes most of each run's time: run JOBS at a time,
-# then report in order.
 JOBS=${LQ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Loading the program is most of a run's time: the captures go through
 # `--compare --batch` in JOBS batches per setting (guard off, guard on),
@@ -106,7 +104,7 @@ wait
 for i in "${!caps[@]}"; do
     b=${in_batch[$i]:-}
     [ -n "$b" ] || continue
-    awk -v f="== ${caps[$i]}" '$0 == f { on = 1; next } /^== / { on = 0 } on' "$TMP/$b.out" >"$TMP/$i.out"
+    lq_batch_part "${caps[$i]}" <"$TMP/$b.out" >"$TMP/$i.out"
     grep -F -- "'${caps[$i]}'" "$TMP/$b.err" >"$TMP/$i.err"
     grep -Eh "$SANITIZER_RE" "$TMP/$b.err" >>"$TMP/$i.err"
     if grep -q '^DIFFER' "$TMP/$i.out" || [[ $(tail -n 1 "$TMP/$i.out") != agree:* ]]; then
@@ -115,8 +113,8 @@ for i in "${!caps[@]}"; do
         echo 0 >"$TMP/$i.rc"
     fi
 done
-nbatch=0
-for f in "$TMP"/b*.rc; do [ -e "$f" ] && nbatch=$((nbatch + 1)); done
+batches=$(printf '%s\n' "${in_batch[@]}" | sort -u)
+declare -A batch_bad=()  # batch name -> 1 once one of its files failed
 
 agree=0 bad=0
 for i in "${!caps[@]}"; do
@@ -138,6 +136,7 @@ for i in "${!caps[@]}"; do
         printf '%-66s %s\n' "$shown" "$last"
     else
         bad=$((bad + 1))
+        [ -n "${in_batch[$i]:-}" ] && batch_bad[${in_batch[$i]}]=1
         printf '%-66s FAIL (%s): %s\n' "$shown" "$why" "${last:-(no output)}"
         {
             grep -m 5 -A 10 '^DIFFER' "$out"
@@ -151,14 +150,12 @@ for i in "${!caps[@]}"; do
     fi
 done
 # a batch failing with every one of its files agreeing: something outside them failed
-for f in "$TMP"/b*.rc; do
-    [ -e "$f" ] || continue
-    b=$(basename "$f" .rc)
-    if [ "$(cat "$f")" != 0 ] && ! grep -q FAIL <<<"$(for i in "${!caps[@]}"; do [ "${in_batch[$i]:-}" = "$b" ] && [ "$(cat "$TMP/$i.rc")" != 0 ] && echo FAIL; done)"; then
+for b in $batches; do
+    if [ "$(cat "$TMP/$b.rc")" != 0 ] && [ -z "${batch_bad[$b]:-}" ]; then
         bad=$((bad + 1))
-        echo "parity: batch $b exited $(cat "$f") with every file agreeing:"
+        echo "parity: batch $b exited $(cat "$TMP/$b.rc") with every file agreeing:"
         sed 's/^/    /' "$TMP/$b.err" | head -n 10
     fi
 done
-echo "parity: ${#caps[@]} captures ($nown of them under the guard) in $nbatch loads of the program and $(( ${#caps[@]} - ${#in_batch[@]} )) alone, $agree agree, $bad failed"
+echo "parity: ${#caps[@]} captures ($nown of them under the guard) in $(wc -w <<<"$batches") loads of the program and $(( ${#caps[@]} - ${#in_batch[@]} )) alone, $agree agree, $bad failed"
 [ $bad = 0 ]

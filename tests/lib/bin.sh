@@ -31,3 +31,9 @@ lq_live_bin() {
 	done
 	[ -n "$LIVE" ] || { echo "$name: no linkquic-live in '$BUILD' (build it first)" >&2; exit 2; }
 }
+
+# lq_batch_part CAPTURE < OUTPUT: the report of one capture in the output of
+# `linkquic-replay --compare --batch`, the lines after its '== CAPTURE' line.
+lq_batch_part() {
+	awk -v f="== $1" '$0 == f { on = 1; next } /^== / { on = 0 } on'
+}
