@@ -131,10 +131,9 @@ static int diff_map(const struct emu_map *u, const struct emu_map *k)
  * through the user-space maps umaps), closed at the end: 0 when it was
  * read to its end and nothing differs. The maps start empty. */
 static int replay_one(const struct replay_opts *o, struct lq_kernel *k, struct lq_maps *umaps,
-		      struct capture *capp)
+		      struct capture *cap)
 {
 	static uint8_t eth[LQ_TEST_RUN_MAX];
-	struct capture cap = *capp;
 	struct lq_maps kmaps;
 	struct replay_sink sink;
 	struct lq_result kr, ur;
@@ -148,7 +147,7 @@ static int replay_one(const struct replay_opts *o, struct lq_kernel *k, struct l
 	/* --compare prints differences only: its sink counts the frames */
 	if (replay_sink_init(&sink, o)) {
 		fprintf(stderr, "linkquic-replay: cannot allocate the connection table: out of memory\n");
-		capture_close(&cap);
+		capture_close(cap);
 		return 1;
 	}
 	if (!compare)
@@ -157,14 +156,14 @@ static int replay_one(const struct replay_opts *o, struct lq_kernel *k, struct l
 		fputs("linkquic-replay: out of memory for the per-connection records\n", stderr);
 	if (!compare)
 		lq_print_record_header(stdout, o->format, 0);
-	while ((rc = capture_next(&cap, &data, &caplen, &ts)) == 1) {
-		len = to_ethernet(&cap, data, caplen, eth);
+	while ((rc = capture_next(cap, &data, &caplen, &ts)) == 1) {
+		len = to_ethernet(cap, data, caplen, eth);
 		if (caplen > len)
-			cut += cap.dlt == DLT_EN10MB || caplen - len > 14 ? 1 : 0;
+			cut += cap->dlt == DLT_EN10MB || caplen - len > 14 ? 1 : 0;
 		err = lq_kernel_test_run(k, eth, len, ts, &kr);
 		if (err) {
 			fprintf(stderr, "linkquic-replay: frame %" PRIu64 ": bpf_prog_test_run: %s\n",
-				cap.frame, strerror(-err));
+				cap->frame, strerror(-err));
 			status = 1;
 			break;
 		}
@@ -172,7 +171,7 @@ static int replay_one(const struct replay_opts *o, struct lq_kernel *k, struct l
 		kr.ifindex = 0;
 		if (compare) {
 			lq_classify_eth(umaps, &o->cfg, ts, eth, len, &ur);
-			if (diff_results(cap.frame, &ur, &kr, eth, len)) {
+			if (diff_results(cap->frame, &ur, &kr, eth, len)) {
 				status = 1;
 				break;
 			}
@@ -181,19 +180,19 @@ static int replay_one(const struct replay_opts *o, struct lq_kernel *k, struct l
 		l3 = lq_link_l3(DLT_EN10MB, eth, len, &proto);
 		if (cr && lq_connrec_add(cr, &kr, eth, len, l3 < 0 ? 0 : (uint32_t)l3) && !oom++)
 			fprintf(stderr, "linkquic-replay: frame %" PRIu64 ": out of memory for the "
-					"per-connection records (some are incomplete)\n", cap.frame);
+					"per-connection records (some are incomplete)\n", cap->frame);
 		if (compare)
 			lq_stats_add(&sink.st, &kr);
 		else
-			replay_sink_push(&sink, cap.frame, &kr);
-		if (cap.live)
+			replay_sink_push(&sink, cap->frame, &kr);
+		if (cap->live)
 			fflush(stdout);
 	}
 	replay_sink_end(&sink);
 	if (cr)
 		lq_connrec_finish(cr, rc < 0 ? LQ_END_READ_ERROR : *o->stop ? LQ_END_EXIT : LQ_END_INPUT);
 	if (rc < 0)
-		fprintf(stderr, "linkquic-replay: %s\n", cap.err);
+		fprintf(stderr, "linkquic-replay: %s\n", cap->err);
 	err = lq_kernel_read_maps(k, &kmaps);
 	if (err) {
 		fprintf(stderr, "linkquic-replay: cannot read the kernel's maps: %s\n", strerror(-err));
@@ -217,10 +216,10 @@ static int replay_one(const struct replay_opts *o, struct lq_kernel *k, struct l
 		}
 		lq_maps_free(&kmaps);
 	}
-	replay_interrupted(o, &cap);
+	replay_interrupted(o, cap);
 	lq_connrec_free(cr);
 	replay_sink_free(&sink);
-	capture_close(&cap);
+	capture_close(cap);
 	return status || rc < 0 ? 1 : 0;
 }
 
