@@ -95,6 +95,20 @@ struct result {
 	double ns, base;
 };
 
+static const char *only; /* -k: the classes whose names hold this */
+
+/* Runs class cls (repeat times, frame f) unless -k leaves it out; then it
+ * runs once, for the state later classes may count on. */
+static void measure(struct result *res, int *nres, const char *cls, const char *method,
+		    struct lq_kernel *k, int fd, const struct frame *f, uint32_t repeat, double base)
+{
+	if (only && !strstr(cls, only)) {
+		run(k, fd, f, 1);
+		return;
+	}
+	res[(*nres)++] = (struct result){ cls, method, run(k, fd, f, repeat), base };
+}
+
 static void print_row(const struct result *r)
 {
 	printf("%-42s %-12s %9.1f %9.1f %9.1f\n", r->cls, r->method, r->ns, r->base, r->ns - r->base);
@@ -113,7 +127,7 @@ int main(int argc, char **argv)
 	int xdp, xdpf, xdpg, efd, nres = 0, c, cold = 0;
 	double sum, base, base1;
 
-	while ((c = getopt(argc, argv, "r:n:ch")) != -1) {
+	while ((c = getopt(argc, argv, "r:n:k:ch")) != -1) {
 		switch (c) {
 		case 'r':
 			repeat = (uint32_t)strtoul(optarg, NULL, 10);
@@ -121,13 +135,17 @@ int main(int argc, char **argv)
 		case 'n':
 			distinct = (uint32_t)strtoul(optarg, NULL, 10);
 			break;
+		case 'k':
+			only = optarg;
+			break;
 		case 'c':
 			cold = 1;
 			break;
 		default:
-			fprintf(stderr, "Usage: %s [-r REPEAT] [-c [-n DISTINCT]]\n"
+			fprintf(stderr, "Usage: %s [-r REPEAT] [-k CLASS] [-c [-n DISTINCT]]\n"
 					"Cost per packet of the XDP program by packet class, next to an "
 					"empty XDP program.\n"
+					"  -k  only the classes whose names hold CLASS (for a profiler)\n"
 					"  -c  also the cold way: DISTINCT packets, one syscall each\n",
 				argv[0]);
 			return c == 'h' ? 0 : 1;
@@ -173,21 +191,18 @@ int main(int argc, char **argv)
 
 	/* classes that make state, each run from scratch */
 	initial(&f, "198.18.0.5", 40005, 5);
-	res[nres++] = (struct result){ "long header, new connection (Initial)", "repeat+step",
-				       run(&kf, xdpf, &f, repeat), base };
+	measure(res, &nres, "long header, new connection (Initial)", "repeat+step", &kf, xdpf, &f, repeat, base);
 	initial(&f, "198.18.0.2", 50000, 900000);
 	run(&kf, xdpf, &f, 1);
 	server_initial(&g, "198.18.0.2", 50000, 900000, &scidf);
 	run(&kf, xdpf, &g, 1);
 	shorthdr(&f, "198.18.0.2", 51000, &scidf, 1200); /* NAT rebinding: a known DCID */
-	res[nres++] = (struct result){ "short header, new path (known DCID)", "repeat+step",
-				       run(&kf, xdpf, &f, repeat), base };
+	measure(res, &nres, "short header, new path (known DCID)", "repeat+step", &kf, xdpf, &f, repeat, base);
 	{
 		struct pkt_cid d = pkt_cid(8, 2000000);
 
 		shorthdr(&f, "198.18.200.1", 30000, &d, 300);
-		res[nres++] = (struct result){ "short header, new path (unknown DCID)", "repeat+step",
-					       run(&kf, xdpf, &f, repeat), base };
+		measure(res, &nres, "short header, new path (unknown DCID)", "repeat+step", &kf, xdpf, &f, repeat, base);
 	}
 
 	/* a known connection: handshake once, then its short header */
@@ -196,8 +211,7 @@ int main(int argc, char **argv)
 	server_initial(&g, "198.18.0.2", 50000, 900000, &scid);
 	run(&k, xdp, &g, 1);
 	shorthdr(&f, "198.18.0.2", 50000, &scid, 1200);
-	res[nres++] = (struct result){ "short header, known connection", "repeat",
-				       run(&k, xdp, &f, repeat), base };
+	measure(res, &nres, "short header, known connection", "repeat", &k, xdp, &f, repeat, base);
 	/* non-QUIC UDP: a DNS-like datagram between hosts we know nothing of */
 	{
 		struct pkt_ep a = { "198.18.9.1", 53000 }, b = { "198.18.9.2", 53 };
@@ -205,8 +219,7 @@ int main(int argc, char **argv)
 
 		memset(pl, 0x12, sizeof(pl));
 		f.len = (uint32_t)pkt_frame(f.b, &a, &b, pl, sizeof(pl), NULL);
-		res[nres++] = (struct result){ "non-QUIC UDP", "repeat", run(&k, xdp, &f, repeat),
-					       base };
+		measure(res, &nres, "non-QUIC UDP", "repeat", &k, xdp, &f, repeat, base);
 	}
 	/* non-UDP: TCP */
 	{
@@ -216,8 +229,7 @@ int main(int argc, char **argv)
 
 		memset(pl, 0x34, sizeof(pl));
 		f.len = (uint32_t)pkt_frame(f.b, &a, &b, pl, sizeof(pl), &tcp);
-		res[nres++] = (struct result){ "non-UDP (TCP)", "repeat", run(&k, xdp, &f, repeat),
-					       base };
+		measure(res, &nres, "non-UDP (TCP)", "repeat", &k, xdp, &f, repeat, base);
 	}
 	/* the guard: a known connection's packet, and dropped garbage (an
 	 * Initial in a small datagram to the known server) */
@@ -226,8 +238,7 @@ int main(int argc, char **argv)
 	server_initial(&g, "198.18.0.3", 50001, 900001, &scid);
 	run(&kg, xdpg, &g, 1);
 	shorthdr(&f, "198.18.0.3", 50001, &scid, 1200);
-	res[nres++] = (struct result){ "guard on: short header, known connection", "repeat",
-				       run(&kg, xdpg, &f, repeat), base };
+	measure(res, &nres, "guard on: short header, known connection", "repeat", &kg, xdpg, &f, repeat, base);
 	{
 		struct pkt_ep cl = { "198.18.0.4", 50002 }, s = { "198.18.1.1", 443 };
 		struct pkt_cid d = pkt_cid(8, 7), sc = pkt_cid(8, 8);
@@ -235,8 +246,7 @@ int main(int argc, char **argv)
 		size_t n = quic_long(pl, 0, V1, &d, &sc, 0, 400, 1);
 
 		f.len = (uint32_t)pkt_frame(f.b, &cl, &s, pl, n, NULL);
-		res[nres++] = (struct result){ "guard on: garbage dropped (small Initial)", "repeat",
-					       run(&kg, xdpg, &f, repeat), base };
+		measure(res, &nres, "guard on: garbage dropped (small Initial)", "repeat", &kg, xdpg, &f, repeat, base);
 	}
 
 	printf("linkquic XDP program, ns per packet (bpf_prog_test_run, repeat=%u)\n", repeat);
