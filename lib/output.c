@@ -734,7 +734,19 @@ static int cmp_kv(const void *x, const void *y)
 	return memcmp(a->key, b->key, a->ksize);
 }
 
-static struct kv *sorted_entries(const struct emu_map *m, size_t *n)
+/* IDs by length, then bytes: the order of the wire's length-prefixed form,
+ * whatever the key's layout in memory. */
+static int cmp_cid_kv(const void *x, const void *y)
+{
+	const struct lq_cid *a = ((const struct kv *)x)->key, *b = ((const struct kv *)y)->key;
+
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(a->id, b->id, sizeof(a->id));
+}
+
+static struct kv *sorted_entries_by(const struct emu_map *m, size_t *n,
+				    int (*cmp)(const void *, const void *))
 {
 	struct kv *v = calloc(m->count ? m->count : 1, sizeof(*v));
 	uint32_t pos = 0;
@@ -750,9 +762,14 @@ static struct kv *sorted_entries(const struct emu_map *m, size_t *n)
 		v[i].ksize = m->key_size;
 		i++;
 	}
-	qsort(v, i, sizeof(*v), cmp_kv);
+	qsort(v, i, sizeof(*v), cmp);
 	*n = i;
 	return v;
+}
+
+static struct kv *sorted_entries(const struct emu_map *m, size_t *n)
+{
+	return sorted_entries_by(m, n, cmp_kv);
 }
 
 
@@ -818,7 +835,7 @@ static void print_cids(FILE *f, const struct emu_map *m)
 	size_t n = 0, i;
 	char c0[2 * LQ_CID_MAX + 1];
 
-	v = sorted_entries(m, &n);
+	v = sorted_entries_by(m, &n, cmp_cid_kv);
 	fprintf(f, "%s: %zu entries (max %u)\n", m->name, n, m->max_entries);
 	for (i = 0; v && i < n; i++) {
 		const struct lq_cid_val *cv = v[i].val;

@@ -96,6 +96,21 @@ LQ_INLINE lq_u32 lq_get_be32(const lq_u8 *p)
 	return ((lq_u32)p[0] << 24) | ((lq_u32)p[1] << 16) | ((lq_u32)p[2] << 8) | p[3];
 }
 
+/* Eight bytes from p, which may be unaligned. BPF: one load, which the
+ * verifier allows on packet and map memory where the CPU handles unaligned
+ * access (x86, arm64); clang would split a copy into eight byte loads. */
+#ifdef __bpf__
+#define lq_load64u(p) (*(const lq_u64 *)(const void *)(p))
+#else
+LQ_INLINE lq_u64 lq_load64u(const lq_u8 *p)
+{
+	lq_u64 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+#endif
+
 /* Zero n bytes; n is a compile-time constant at every call site so clang
  * emits plain stores (BPF has no memset). */
 #ifndef lq_zero

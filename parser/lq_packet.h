@@ -222,7 +222,10 @@ struct lq_pkt {
 	/* The bytes after the short header's first byte, where its DCID is:
 	 * the tracker reads DCIDs of learned lengths from here, so it needs
 	 * no access to the packet (and the BPF verifier checks it alone). */
-	lq_u8 sh[LQ_CID_MAX];
+	union {
+		lq_u8 sh[24];	/* LQ_CID_MAX bytes and zeros: three words */
+		lq_u64 shw[3];
+	};
 	lq_u8 sh_len;	    /* bytes of sh that are in the capture */
 	lq_u8 sh_room;	    /* bytes the datagram has there (UDP length), capped at 255 */
 	struct lq_cid dcid; /* first long header's, or the short header's once known */
@@ -396,15 +399,15 @@ LQ_INLINE int lq_q_varint(const struct lq_buf *b, lq_u32 off, lq_u64 *v)
 }
 
 /* Copies a CID of len <= LQ_CID_MAX bytes at payload offset off, zero-padded.
- * Usually the packet goes on for 20 bytes past the ID (a QUIC packet ends
- * with a 16-byte AEAD tag), so 20 bytes are copied and those past len are
- * masked off without a branch; otherwise lq_load_bytes() copies exactly len
- * bytes. Either way the verifier sees no loop that depends on len. */
+ * Usually the packet goes on for 24 bytes past the ID's start (a QUIC packet
+ * ends with a 16-byte AEAD tag), so three words are copied and the bytes
+ * past len masked off without a branch; otherwise lq_load_bytes() copies
+ * exactly len bytes. Either way the verifier sees no loop that depends on
+ * len. */
 LQ_INLINE int lq_q_cid(const struct lq_buf *b, lq_u32 off, lq_u8 len, struct lq_cid *cid)
 {
 	const lq_u8 *p;
 	lq_u32 at = b->qoff + off;
-	int i;
 
 	lq_zero(cid, sizeof(*cid));
 	if (len > LQ_CID_MAX || at > LQ_MAX_OFF || off + len > b->cap || at + len > b->len)
@@ -414,9 +417,11 @@ LQ_INLINE int lq_q_cid(const struct lq_buf *b, lq_u32 off, lq_u8 len, struct lq_
 		return 0;
 	lq_barrier_var(at);
 	p = b->data + (at & LQ_MAX_OFF);
-	if (b->trusted || p + LQ_CID_MAX <= b->end) {
-		for (i = 0; i < LQ_CID_MAX; i++) /* mask: all ones while i < len */
-			cid->id[i] = p[i] & (lq_u8)(((lq_s32)i - (lq_s32)len) >> 31);
+	if (b->trusted || p + 24 <= b->end) {
+		cid->w[0] = lq_load64u(p) & lq_mask_bytes(len);
+		cid->w[1] = lq_load64u(p + 8) & lq_mask_bytes(len - 8);
+		cid->w[2] = lq_load64u(p + 16) & lq_mask_bytes(len - 16);
+		cid->len = len; /* the last mask cleared it */
 		return 0;
 	}
 	if (p + 1 > b->end)
@@ -427,15 +432,8 @@ LQ_INLINE int lq_q_cid(const struct lq_buf *b, lq_u32 off, lq_u8 len, struct lq_
 
 LQ_INLINE int lq_cid_eq(const struct lq_cid *a, const struct lq_cid *b)
 {
-	const lq_u8 *x = (const lq_u8 *)a, *y = (const lq_u8 *)b;
-	lq_u32 d = 0;
-	int i;
-
-	/* both zero-padded: compare every byte, no data-dependent exit */
-	LQ_UNROLL
-	for (i = 0; i < (int)sizeof(struct lq_cid); i++)
-		d |= (lq_u32)(x[i] ^ y[i]);
-	return d == 0;
+	/* both zero-padded: the length and every byte, no data-dependent exit */
+	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2])) == 0;
 }
 
 /* ---- QUIC headers --------------------------------------------------------- */
@@ -707,7 +705,6 @@ LQ_INLINE void lq_short_window(const struct lq_buf *b, struct lq_pkt *pkt, lq_u3
 {
 	const lq_u8 *p;
 	lq_u32 at = b->qoff + off, avail, room;
-	int i;
 
 	room = off < pkt->ulen ? pkt->ulen - off : 0;
 	pkt->sh_room = (lq_u8)(room > 255 ? 255 : room);
@@ -721,11 +718,17 @@ LQ_INLINE void lq_short_window(const struct lq_buf *b, struct lq_pkt *pkt, lq_u3
 		return;
 	lq_barrier_var(at);
 	p = b->data + (at & LQ_MAX_OFF);
-	if (b->trusted || p + LQ_CID_MAX <= b->end) {
-		for (i = 0; i < LQ_CID_MAX; i++)
-			pkt->sh[i] = p[i] & (lq_u8)(((lq_s32)i - (lq_s32)avail) >> 31);
+	if (b->trusted || p + 24 <= b->end) {
+		pkt->shw[0] = lq_load64u(p) & lq_mask_bytes(avail);
+		pkt->shw[1] = lq_load64u(p + 8) & lq_mask_bytes(avail - 8);
+		pkt->shw[2] = lq_load64u(p + 16) & lq_mask_bytes(avail - 16);
 	} else {
-		if (p + 1 > b->end || lq_load_bytes(pkt->sh, p, avail))
+		/* 64-bit and behind a barrier: the bound is checked on the very
+		 * register the helper gets (clang otherwise checks a copy) */
+		lq_u64 n = avail;
+
+		lq_barrier_var(n);
+		if (n > LQ_CID_MAX || p + 1 > b->end || lq_load_bytes(pkt->sh, p, n))
 			return;
 	}
 	pkt->sh_len = (lq_u8)avail;

@@ -38,7 +38,10 @@ struct lq_work {
 	struct lq_cid_val cidv;	     /* lq_learn_cid */
 	struct lq_cid dcid;	     /* the short header's DCID */
 	struct lq_cid probe;	     /* a DCID tried at one length: lq_short_match_cid, lq_resumes */
-	lq_u64 rival;		     /* the flow's pseudo-label, for lq_pend */
+	lq_u64 rival;		     /* the flow's pseudo-label: lq_on_short_new, lq_pend */
+	lq_u64 cid_conn;	     /* lq_on_short_new: the connection the DCID names, 0 none */
+	lq_u64 anchor_conn;	     /* lq_on_short_new: the one connection at the anchors,
+				      * 0 or LQ_AMBIGUOUS */
 	struct lq_guard_key guard_key; /* lq_guard_charge */
 	struct lq_guard_val guard_val;
 	struct lq_cands cands;	     /* lq_short_undecided: the new path's candidates */

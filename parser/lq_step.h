@@ -97,21 +97,19 @@ LQ_INLINE struct lq_cid_val *lq_cid_find(const struct lq_cid *cid)
  * verifier checks the copy once for all the other callers. */
 LQ_INLINE int lq_short_dcid_inline(struct lq_pkt *pkt, lq_u8 len, struct lq_cid *cid)
 {
-	int i;
-
-	lq_zero(cid, sizeof(*cid));
-	if (len > LQ_CID_MAX)
+	if (len > LQ_CID_MAX) {
+		lq_zero(cid, sizeof(*cid));
 		return -1;
+	}
 	if (len > pkt->sh_len) {
+		lq_zero(cid, sizeof(*cid));
 		if (len > pkt->sh_room)
 			pkt->reason = LQ_R_LENGTH_OVERRUN; /* the datagram is shorter */
 		else
 			pkt->flags |= LQ_RF_CUT; /* the capture is */
 		return -1;
 	}
-	for (i = 0; i < LQ_CID_MAX; i++) /* mask: all ones while i < len */
-		cid->id[i] = pkt->sh[i] & (lq_u8)(((lq_s32)i - (lq_s32)len) >> 31);
-	cid->len = len;
+	lq_cid_from_words(cid, pkt->shw, len);
 	return 0;
 }
 

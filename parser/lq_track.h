@@ -110,16 +110,13 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 
 /* Refreshes the anchors and the CIDs of a live connection now and then, so
  * that they expire only when the connection does. */
-LQ_SUBPROG void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
+LQ_SUBPROG void lq_refresh_now(const struct lq_st *st, struct lq_path_val *pv)
 {
 	const struct lq_path_key *key = &st->w->key;
 	const struct lq_endpoint *client = pv->client_is_b ? &key->b : &key->a;
 	const struct lq_endpoint *server = pv->client_is_b ? &key->a : &key->b;
-	lq_u32 every = (st->idle_ticks >> 2) + 1;
 	lq_u8 scl = pv->dcid[LQ_C2S].len, ccl = pv->dcid[LQ_S2C].len;
 
-	if ((lq_u32)(st->tick - pv->anchor_tick) < every)
-		return;
 	pv->anchor_tick = st->tick;
 	if (!st->w->tent) { /* a completed connection's */
 		if (pv->pkts[LQ_S2C])
@@ -134,6 +131,14 @@ LQ_SUBPROG void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
 		lq_learn_cid(st, &pv->dcid[LQ_C2S], pv->conn, LQ_C2S, ccl);
 	if (!(pv->flags & LQ_PF_DCID_S2C_UNSET))
 		lq_learn_cid(st, &pv->dcid[LQ_S2C], pv->conn, LQ_S2C, scl);
+}
+
+/* Now and then: the test inline, the work a call (which on most packets is
+ * not made). */
+LQ_INLINE void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
+{
+	if ((lq_u32)(st->tick - pv->anchor_tick) >= (st->idle_ticks >> 2) + 1)
+		lq_refresh_now(st, pv);
 }
 
 /* A long header tells its sender's own ID (its SCID): packets towards the
@@ -757,9 +762,9 @@ struct lq_short {
 	struct lq_dest_val *srv;	   /* the server's entry, when it is a confirmed server */
 	const struct lq_ip *client;	   /* the client's address */
 	const struct lq_endpoint *server; /* the server's endpoint */
-	lq_u64 cid_conn;		   /* the connection its DCID names, 0 for none */
-	lq_u64 anchor_conn;		   /* the one connection at its anchors, 0 or LQ_AMBIGUOUS */
-	lq_u64 rival;			   /* its own pseudo-label, once made */
+	/* its scalars are in st->w (cid_conn, anchor_conn, rival): map memory
+	 * instead of stack, which the deepest call chain, through here, has
+	 * used up */
 	lq_u8 lens[2];			   /* DCID lengths to try, LQ_NO_LEN for none */
 	lq_u8 dir;			   /* enum lq_dir */
 	lq_u8 peer_len;			   /* the other direction's ID length, from the DCID */
@@ -842,7 +847,7 @@ LQ_INLINE int lq_short_match_cid(const struct lq_st *st, struct lq_short *sh)
 			sh->cid_tent = 1;
 		}
 		if (cv && cv->dir == sh->dir) {
-			sh->cid_conn = cv->conn;
+			st->w->cid_conn = cv->conn;
 			sh->peer_len = cv->peer_cid_len;
 			*dcid = *c;
 			break;
@@ -862,9 +867,9 @@ LQ_INLINE int lq_short_match_cid(const struct lq_st *st, struct lq_short *sh)
 LQ_INLINE void lq_short_consult_anchors(const struct lq_st *st, struct lq_short *sh)
 {
 	st->w->origin = LQ_LINK_CID;
-	if (sh->cid_conn && st->w->dcid.len < st->cfg->strong_cid) {
-		sh->rival = lq_rival_label(&st->w->key);
-		sh->anchor_conn = lq_anchor_pick(st, sh->client, sh->server, sh->srv, sh->rival);
+	if (st->w->cid_conn && st->w->dcid.len < st->cfg->strong_cid) {
+		st->w->rival = lq_rival_label(&st->w->key);
+		st->w->anchor_conn = lq_anchor_pick(st, sh->client, sh->server, sh->srv, st->w->rival);
 	}
 }
 
@@ -876,12 +881,12 @@ LQ_INLINE int lq_short_link_rebinding(const struct lq_st *st, struct lq_short *s
 	const struct lq_cid *dcid = &st->w->dcid;
 	lq_u8 origin = st->w->origin;
 
-	if (!sh->cid_conn ||
+	if (!st->w->cid_conn ||
 	    (dcid->len < st->cfg->strong_cid &&
-	     (sh->cid_conn != sh->anchor_conn ||
+	     (st->w->cid_conn != st->w->anchor_conn ||
 	      (origin != LQ_LINK_SIP && origin != LQ_LINK_CLIENT))))
 		return 0;
-	lq_link_path(st, sh->cid_conn, sh->dir,
+	lq_link_path(st, st->w->cid_conn, sh->dir,
 		     sh->dir == LQ_C2S ? lq_lens(dcid->len, sh->peer_len)
 				       : lq_lens(sh->peer_len, dcid->len),
 		     sh->cid_tent);
@@ -905,9 +910,9 @@ LQ_INLINE lq_u8 lq_short_candidates(const struct lq_st *st, struct lq_short *sh,
 	lq_sip_key_make(k, sh->client, LQ_NULL);
 	wild = (struct lq_anchor *)lq_map_lookup(LQ_MAP(clients), k);
 	if (sh->srv)
-		lq_anchor_collect(st, &sh->srv->anchor, cs, sh->rival);
+		lq_anchor_collect(st, &sh->srv->anchor, cs, st->w->rival);
 	if (wild)
-		lq_anchor_collect(st, wild, cs, sh->rival);
+		lq_anchor_collect(st, wild, cs, st->w->rival);
 	if (!wild || lq_anchor_crowded(st, wild))
 		flags |= LQ_UF_WILD_FULL;
 	if (!cs->incomplete && sh->srv)
@@ -920,7 +925,7 @@ LQ_INLINE lq_u8 lq_short_candidates(const struct lq_st *st, struct lq_short *sh,
 		 * address. Who else talks to it is not known: the list is
 		 * complete only for a move of the server (lq_decide). */
 		if (sip)
-			lq_anchor_collect(st, sip, cs, sh->rival);
+			lq_anchor_collect(st, sip, cs, st->w->rival);
 		return flags | LQ_UF_INCOMPLETE;
 	}
 	/* the server's list is incomplete: its connections from this client
@@ -928,9 +933,9 @@ LQ_INLINE lq_u8 lq_short_candidates(const struct lq_st *st, struct lq_short *sh,
 	flags |= LQ_UF_INCOMPLETE | LQ_UF_SIP;
 	lq_zero(cs, sizeof(*cs));
 	if (sip)
-		lq_anchor_collect(st, sip, cs, sh->rival);
+		lq_anchor_collect(st, sip, cs, st->w->rival);
 	if (wild && !lq_anchor_crowded(st, wild))
-		lq_anchor_collect(st, wild, cs, sh->rival);
+		lq_anchor_collect(st, wild, cs, st->w->rival);
 	return flags;
 }
 
@@ -955,13 +960,13 @@ LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
 	lq_u8 flags, ccl = LQ_NO_LEN;
 	int i;
 
-	if (sh->cid_conn || dcid->len == 0 || !(pkt->flags & LQ_RF_PROBE_SIZE) ||
+	if (st->w->cid_conn || dcid->len == 0 || !(pkt->flags & LQ_RF_PROBE_SIZE) ||
 	    sh->dir != LQ_C2S)
 		return 0;
 	pend = (struct lq_pending_val *)lq_map_lookup(LQ_MAP(pending), &st->w->key);
 	if (pend && !lq_stale(st, pend->last_seen))
 		return 0;
-	sh->rival = lq_rival_label(&st->w->key);
+	st->w->rival = lq_rival_label(&st->w->key);
 	flags = lq_short_candidates(st, sh, cs);
 	if (!cs->n)
 		return 0;
@@ -983,12 +988,12 @@ LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
 			ccl = wild->client_cid_len;
 	}
 	lq_zero(v, sizeof(*v));
-	v->conn = sh->rival; /* a pseudo-label: no connection yet */
+	v->dcid[LQ_C2S] = *dcid;
+	v->conn = st->w->rival; /* a pseudo-label: no connection yet */
 	v->first_seen = st->now;
 	v->client_is_b = st->src_is_b;
 	v->origin = sh->srv ? LQ_LINK_SERVER : LQ_LINK_CLIENT;
 	v->anchor_tick = st->tick;
-	v->dcid[LQ_C2S] = *dcid;
 	v->dcid[LQ_S2C].len = ccl > LQ_CID_MAX ? 0 : ccl;
 	v->flags = LQ_PF_DCID_S2C_UNSET | (sh->srv ? 0 : LQ_PF_UNCONFIRMED);
 	v->state = LQ_PS_UNDECIDED;
@@ -1032,7 +1037,8 @@ LQ_INLINE void lq_short_unlinked(const struct lq_st *st, struct lq_short *sh)
 	} else {
 		res->verdict = LQ_V_PENDING;
 	}
-	st->w->rival = sh->rival ? sh->rival : lq_rival_label(&st->w->key);
+	if (!st->w->rival)
+		st->w->rival = lq_rival_label(&st->w->key);
 	lq_pend(st, sh->dir, sh->client, sh->server, sh->srv);
 }
 
@@ -1044,6 +1050,9 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 	struct lq_short sh;
 
 	lq_zero(&sh, sizeof(sh));
+	st->w->cid_conn = 0;
+	st->w->anchor_conn = 0;
+	st->w->rival = 0;
 	sh.lens[0] = sh.lens[1] = LQ_NO_LEN;
 	sh.peer_len = LQ_NO_LEN;
 	if (lq_short_roles(st, &sh)) {
@@ -1169,7 +1178,7 @@ LQ_SUBPROG struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form)
 	return pv;
 }
 
-LQ_SUBPROG void lq_track(struct lq_st *st)
+LQ_INLINE void lq_track(struct lq_st *st)
 {
 	struct lq_pkt *pkt = st->pkt;
 	struct lq_path_val *pv;

@@ -188,6 +188,9 @@ static int cid_ok(const struct lq_cid *c, int may_be_empty)
 	for (i = c->len; i < LQ_CID_MAX; i++)
 		if (c->id[i])
 			return 0; /* hash maps compare bytes: IDs are zero-padded */
+	for (i = 0; i < sizeof(c->pad); i++)
+		if (c->pad[i])
+			return 0;
 	return 1;
 }
 
