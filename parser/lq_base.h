@@ -101,10 +101,19 @@ LQ_INLINE lq_u32 lq_get_be32(const lq_u8 *p)
  * access (x86, arm64); clang would split a copy into eight byte loads. */
 #ifdef __bpf__
 #define lq_load64u(p) (*(const lq_u64 *)(const void *)(p))
+#define lq_load32u(p) (*(const lq_u32 *)(const void *)(p))
 #else
 LQ_INLINE lq_u64 lq_load64u(const lq_u8 *p)
 {
 	lq_u64 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+LQ_INLINE lq_u32 lq_load32u(const lq_u8 *p)
+{
+	lq_u32 v;
 
 	__builtin_memcpy(&v, p, sizeof(v));
 	return v;

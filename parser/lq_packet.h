@@ -161,6 +161,42 @@ LQ_INLINE int lq_rd_ip4(const struct lq_buf *b, lq_u32 off, struct lq_ip *ip)
 	return 0;
 }
 
+/* n bytes at off (n a constant, at most 64), or NULL: one bound check for a
+ * whole header. */
+LQ_INLINE const lq_u8 *lq_span(const struct lq_buf *b, lq_u32 off, lq_u32 n)
+{
+	const lq_u8 *p;
+
+	if (off > LQ_MAX_OFF || off + n > b->len)
+		return LQ_NULL;
+	lq_barrier_var(off);
+	p = b->data + (off & LQ_MAX_OFF); /* the mask shows the verifier the bound */
+	if (!b->trusted && p + n > b->end)
+		return LQ_NULL;
+	return p;
+}
+
+/* The address at p (which has 4 or 16 bytes), as words. */
+LQ_INLINE void lq_ip4_at(struct lq_ip *ip, const lq_u8 *p)
+{
+	ip->w[0] = 0;
+	ip->w[1] = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	ip->w[2] = 0x0000ffffU; /* ::ffff:0:0/96 */
+#else
+	ip->w[2] = 0xffff0000U;
+#endif
+	ip->w[3] = lq_load32u(p);
+}
+
+LQ_INLINE void lq_ip6_at(struct lq_ip *ip, const lq_u8 *p)
+{
+	ip->w[0] = lq_load32u(p);
+	ip->w[1] = lq_load32u(p + 4);
+	ip->w[2] = lq_load32u(p + 8);
+	ip->w[3] = lq_load32u(p + 12);
+}
+
 /* ---- link layer ----------------------------------------------------------- */
 
 /* Skips an Ethernet header and up to LQ_MAX_VLAN tags. Returns the offset of
@@ -240,22 +276,40 @@ LQ_INLINE int lq_parse_l3(struct lq_pkt *pkt, struct lq_buf *b, lq_u32 l3, lq_u1
 	lq_u8 nh;
 
 	if (proto == LQ_ETH_P_IP) {
+		const lq_u8 *h = lq_span(b, l3, 20);
 		lq_u8 vihl, ihl;
 		lq_u16 tot, frag;
 
-		if (lq_rd8(b, l3, &vihl))
-			return LQ_L3_TRUNCATED;
-		if ((vihl >> 4) != 4)
-			return LQ_L3_NOT_IP;
-		ihl = (lq_u8)((vihl & 0x0f) * 4);
-		if (ihl < 20)
-			return LQ_L3_NOT_IP;
-		if (lq_rd16(b, l3 + 2, &tot) || lq_rd16(b, l3 + 6, &frag) || lq_rd8(b, l3 + 9, &nh))
-			return LQ_L3_TRUNCATED;
-		pkt->ip_ver = 4;
-		pkt->ip_len = tot;
-		if (lq_rd_ip4(b, l3 + 12, &pkt->src.ip) || lq_rd_ip4(b, l3 + 16, &pkt->dst.ip))
-			return LQ_L3_TRUNCATED;
+		if (h) { /* the whole fixed header: read at once */
+			vihl = h[0];
+			if ((vihl >> 4) != 4)
+				return LQ_L3_NOT_IP;
+			ihl = (lq_u8)((vihl & 0x0f) * 4);
+			if (ihl < 20)
+				return LQ_L3_NOT_IP;
+			tot = lq_get_be16(h + 2);
+			frag = lq_get_be16(h + 6);
+			nh = h[9];
+			pkt->ip_ver = 4;
+			pkt->ip_len = tot;
+			lq_ip4_at(&pkt->src.ip, h + 12);
+			lq_ip4_at(&pkt->dst.ip, h + 16);
+		} else { /* cut short: what can be read, field by field */
+			if (lq_rd8(b, l3, &vihl))
+				return LQ_L3_TRUNCATED;
+			if ((vihl >> 4) != 4)
+				return LQ_L3_NOT_IP;
+			ihl = (lq_u8)((vihl & 0x0f) * 4);
+			if (ihl < 20)
+				return LQ_L3_NOT_IP;
+			if (lq_rd16(b, l3 + 2, &tot) || lq_rd16(b, l3 + 6, &frag) ||
+			    lq_rd8(b, l3 + 9, &nh))
+				return LQ_L3_TRUNCATED;
+			pkt->ip_ver = 4;
+			pkt->ip_len = tot;
+			if (lq_rd_ip4(b, l3 + 12, &pkt->src.ip) || lq_rd_ip4(b, l3 + 16, &pkt->dst.ip))
+				return LQ_L3_TRUNCATED;
+		}
 		if (frag & 0x1fff)
 			return LQ_L3_FRAGMENT; /* not the first fragment: no UDP header */
 		if (nh != LQ_IPPROTO_UDP)
@@ -269,13 +323,25 @@ LQ_INLINE int lq_parse_l3(struct lq_pkt *pkt, struct lq_buf *b, lq_u32 l3, lq_u1
 		lq_u16 plen;
 		int i;
 
-		if (lq_rd8(b, l3, &vtc))
-			return LQ_L3_TRUNCATED;
-		if ((vtc >> 4) != 6)
-			return LQ_L3_NOT_IP;
-		if (lq_rd16(b, l3 + 4, &plen) || lq_rd8(b, l3 + 6, &nh) ||
-		    lq_rd_ip6(b, l3 + 8, &pkt->src.ip) || lq_rd_ip6(b, l3 + 24, &pkt->dst.ip))
-			return LQ_L3_TRUNCATED;
+		const lq_u8 *h = lq_span(b, l3, 40);
+
+		if (h) { /* the whole fixed header: read at once */
+			vtc = h[0];
+			if ((vtc >> 4) != 6)
+				return LQ_L3_NOT_IP;
+			plen = lq_get_be16(h + 4);
+			nh = h[6];
+			lq_ip6_at(&pkt->src.ip, h + 8);
+			lq_ip6_at(&pkt->dst.ip, h + 24);
+		} else { /* cut short: what can be read, field by field */
+			if (lq_rd8(b, l3, &vtc))
+				return LQ_L3_TRUNCATED;
+			if ((vtc >> 4) != 6)
+				return LQ_L3_NOT_IP;
+			if (lq_rd16(b, l3 + 4, &plen) || lq_rd8(b, l3 + 6, &nh) ||
+			    lq_rd_ip6(b, l3 + 8, &pkt->src.ip) || lq_rd_ip6(b, l3 + 24, &pkt->dst.ip))
+				return LQ_L3_TRUNCATED;
+		}
 		pkt->ip_ver = 6;
 		pkt->ip_len = (lq_u16)(plen + 40);
 		off = l3 + 40;
@@ -321,13 +387,13 @@ LQ_INLINE int lq_parse_l3(struct lq_pkt *pkt, struct lq_buf *b, lq_u32 l3, lq_u1
 
 	/* UDP header (RFC 768) */
 	{
-		lq_u16 sport, dport;
+		const lq_u8 *h = lq_span(b, off, 8);
 
-		if (lq_rd16(b, off, &sport) || lq_rd16(b, off + 2, &dport) ||
-		    lq_rd16(b, off + 4, &ulen16) || off + 8 > b->len)
+		if (!h)
 			return LQ_L3_TRUNCATED;
-		pkt->src.port = sport;
-		pkt->dst.port = dport;
+		pkt->src.port = lq_get_be16(h);
+		pkt->dst.port = lq_get_be16(h + 2);
+		ulen16 = lq_get_be16(h + 4);
 	}
 	if (ulen16 < 8)
 		ulen16 = 8; /* a bogus length: treat as empty */
