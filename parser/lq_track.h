@@ -1156,13 +1156,10 @@ LQ_INLINE int lq_long_charge(const struct lq_st *st, const struct lq_path_val *p
 	return lq_guard_charge(st, 0);
 }
 
-/* The packet's path: a completed connection's (paths), else a handshake's
- * or an undecided one's (tentative, st->w->tent set), else none. */
-LQ_SUBPROG struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form)
+/* lq_path_find() past its common case; pv: what paths holds for the key. */
+LQ_SUBPROG struct lq_path_val *lq_path_find_rest(struct lq_st *st, lq_u8 form,
+						 struct lq_path_val *pv)
 {
-	struct lq_path_val *pv;
-
-	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), &st->w->key);
 	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
 		pv = LQ_NULL; /* idle too long: what comes now starts afresh */
 	if (pv && form == LQ_FORM_LONG && !lq_long_belongs(st, pv))
@@ -1176,6 +1173,20 @@ LQ_SUBPROG struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form)
 		pv = LQ_NULL; /* a handshake on a probed path: a connection of its own */
 	st->w->tent = pv != LQ_NULL;
 	return pv;
+}
+
+/* The packet's path: a completed connection's (paths), else a handshake's
+ * or an undecided one's (tentative, st->w->tent set), else none. A live
+ * path's short header, most packets, is decided inline: a call costs a
+ * known connection's packet a tenth of its time. */
+LQ_INLINE struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form)
+{
+	struct lq_path_val *pv;
+
+	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), &st->w->key);
+	if (pv && form == LQ_FORM_SHORT && !lq_stale(st, pv->last_seen))
+		return pv;
+	return lq_path_find_rest(st, form, pv);
 }
 
 LQ_INLINE void lq_track(struct lq_st *st)
