@@ -25,11 +25,16 @@
  * again from the file if a frame there is looked at once more): the
  * process keeps a window of the file, not all of it, in its memory. */
 #define KEEP_BEHIND ((size_t)8 << 20)
+#define AHEAD ((size_t)4 << 20) /* page tables made this far ahead of the reader */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14; an older kernel says EINVAL: no harm */
+#endif
 
 struct lq_pcap_inplace {
 	const uint8_t *base;
 	size_t size, off;
 	size_t released; /* pages before this offset are let go */
+	size_t populated; /* pages before this offset are mapped in */
 	int swapped, nsec, dlt;
 	uint32_t snapshot;
 	struct lq_pcapng *ng; /* a pcapng file: its reader, on the mapping */
@@ -212,6 +217,15 @@ static void advance(struct lq_pcap_inplace *r)
 
 		(void)madvise((void *)(r->base + r->released), upto - r->released, MADV_DONTNEED);
 		r->released = upto;
+	}
+	if (r->off + AHEAD / 2 >= r->populated && r->populated < r->size) {
+		size_t from = r->populated, len = r->size - from < AHEAD ? r->size - from : AHEAD;
+
+		/* page tables ahead of the reader in one call: else a fault
+		 * each 16 pages, and the prefetches below, which a missing
+		 * page table entry drops, fetch nothing there */
+		(void)madvise((void *)(r->base + from), len, MADV_POPULATE_READ);
+		r->populated = from + len;
 	}
 	if (r->size - r->off >= 128) {
 		__builtin_prefetch(r->base + r->off);
