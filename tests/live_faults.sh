@@ -282,7 +282,7 @@ echo "--- the guard acts on the way in unless --guard-egress"
 # own outgoing garbage under linkquic-live --endpoint c0 ARGS, and the
 # action its record says.
 egress_case() {
-	local name=$1 want=$2 action=$3 got
+	local name=$1 want=$2 action=$3 got st
 	shift 3
 	if ! start "$NS_C" --endpoint c0 --guard -f jsonl "$@"; then
 		fail "$name: linkquic-live --endpoint c0 --guard $* did not start"
@@ -292,14 +292,18 @@ egress_case() {
 	expect_arrival "$name" "e$((passed + failed))-own" "$want" "sent by the monitored host"
 	kill -TERM "$BG"
 	wait "$BG"
+	st=$?
 	BG=
+	[ "$st" = 0 ] || fail "$name: linkquic-live exit status: expected 0, actual $st"
 	got=$(grep '"hook":"tc-egress"' "$TMP/live.out" | grep '"reason":"unknown_version"' |
 		grep -o '"action":"[a-z]*"' | sort -u | tr '\n' ' ')
 	if [ "$got" = "\"action\":\"$action\" " ]; then
 		ok "$name: its record at tc egress says garbage unknown_version, action $action"
 	else
 		fail "$name: its record at tc egress: expected garbage unknown_version, action $action; actual ${got:-no such record}"
+		echo "  $(wc -l <"$TMP/live.out") records in all"
 		grep -v '"verdict":"not_udp"' "$TMP/live.out" | tail -n 8 | sed 's/^/  record: /'
+		sed 's/^/  stderr: /' "$TMP/live.err" | tail -n 6
 		sed 's/^/  server: /' "$LOG" | tail -n 6
 	fi
 }
