@@ -484,10 +484,8 @@ LQ_INLINE int lq_q_cid(const struct lq_buf *b, lq_u32 off, lq_u8 len, struct lq_
 	lq_barrier_var(at);
 	p = b->data + (at & LQ_MAX_OFF);
 	if (b->trusted || p + 24 <= b->end) {
-		cid->w[0] = lq_load64u(p) & lq_mask_bytes(len);
-		cid->w[1] = lq_load64u(p + 8) & lq_mask_bytes(len - 8);
-		cid->w[2] = lq_load64u(p + 16) & lq_mask_bytes(len - 16);
-		cid->len = len; /* the last mask cleared it */
+		lq_load_masked24(cid->w, p, len);
+		cid->len = len; /* the mask cleared it */
 		return 0;
 	}
 	if (p + 1 > b->end)
@@ -785,9 +783,7 @@ LQ_INLINE void lq_short_window(const struct lq_buf *b, struct lq_pkt *pkt, lq_u3
 	lq_barrier_var(at);
 	p = b->data + (at & LQ_MAX_OFF);
 	if (b->trusted || p + 24 <= b->end) {
-		pkt->shw[0] = lq_load64u(p) & lq_mask_bytes(avail);
-		pkt->shw[1] = lq_load64u(p + 8) & lq_mask_bytes(avail - 8);
-		pkt->shw[2] = lq_load64u(p + 16) & lq_mask_bytes(avail - 16);
+		lq_load_masked24(pkt->shw, p, (lq_s32)avail);
 	} else {
 		/* 64-bit and behind a barrier: the bound is checked on the very
 		 * register the helper gets (clang otherwise checks a copy) */

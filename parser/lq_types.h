@@ -84,6 +84,15 @@ LQ_INLINE lq_u64 lq_mask_bytes(lq_s32 n)
 	return lq_byte_masks[i & 63];
 }
 
+/* dst[0..2] = the 24 bytes at p (which may be unaligned), the first n of
+ * them kept and the rest zero; n <= LQ_CID_MAX. */
+LQ_INLINE void lq_load_masked24(lq_u64 *dst, const lq_u8 *p, lq_s32 n)
+{
+	dst[0] = lq_load64u(p) & lq_mask_bytes(n);
+	dst[1] = lq_load64u(p + 8) & lq_mask_bytes(n - 8);
+	dst[2] = lq_load64u(p + 16) & lq_mask_bytes(n - 16);
+}
+
 /* Sets cid to the first len bytes of the three words at src, the rest
  * zero. len <= LQ_CID_MAX. */
 LQ_INLINE void lq_cid_from_words(struct lq_cid *cid, const lq_u64 *src, lq_u8 len)
