@@ -18,22 +18,35 @@ nfacctd_conf() {
 		"$CONTRIB/${NFA_CONF:-nfacctd.conf}"
 }
 
-# start_nfacctd ADDR PORT OUT TAG [CMD...]: returns once it listens; sets NFA_PID.
+# start_nfacctd ADDR PORT OUT TAG [CMD...]: returns once it listens and its plugins
+# have started; sets NFA_PID.
 NFA_PID=
 start_nfacctd() {
-	local addr=$1 port=$2 out=$3 tag=$4 i
+	local addr=$1 port=$2 out=$3 tag=$4 i p plugins ready
 	shift 4
 	nfacctd_conf "$addr" "$port" "$out" >"$WORK/nfacctd-$tag.conf"
 	"$@" nfacctd -f "$WORK/nfacctd-$tag.conf" >"$WORK/nfacctd-$tag.log" 2>&1 &
 	NFA_PID=$!
 	NFA_PIDS+=("$NFA_PID")
-	for ((i = 0; i < 100; i++)); do
-		grep -qs "waiting for NetFlow/IPFIX data" "$WORK/nfacctd-$tag.log" && return 0
+	# the core listens before its plugins read their pipes: with several plugins,
+	# records sent then could miss one (print's file stayed empty, 1 run in 5).
+	# Ready is the core listening and every plugin through its first purge.
+	plugins=$(sed -nE 's/^plugins:[[:space:]]*//p' "$WORK/nfacctd-$tag.conf" |
+		sed -E 's/[[:space:]]//g; s/([a-z0-9_]+)\[([a-z0-9_]+)\]/\2\/\1/g; s/,/ /g')
+	for ((i = 0; i < 200; i++)); do
+		ready=0
+		if grep -qs "waiting for NetFlow/IPFIX data" "$WORK/nfacctd-$tag.log"; then
+			ready=1
+			for p in $plugins; do
+				grep -qs "( $p ): \*\*\* Purging cache - END" "$WORK/nfacctd-$tag.log" || ready=0
+			done
+		fi
+		[ $ready = 1 ] && return 0
 		kill -0 "$NFA_PID" 2>/dev/null || break
 		sleep 0.05
 	done
 	cat "$WORK/nfacctd-$tag.log"
-	echo "nfacctd did not start" >&2
+	echo "nfacctd did not start (core listening, plugins ready: $plugins)" >&2
 	return 1
 }
 
