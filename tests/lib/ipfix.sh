@@ -46,7 +46,7 @@ start_nfacctd() {
 		sleep 0.05
 	done
 	cat "$WORK/nfacctd-$tag.log"
-	echo "nfacctd did not start (core listening, plugins ready: $plugins)" >&2
+	echo "nfacctd did not start: waited for its core to listen and for plugins $plugins to purge once" >&2
 	return 1
 }
 
