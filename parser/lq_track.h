@@ -359,7 +359,7 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 	struct lq_cid *cur = &pv->dcid[dir & 1];
 	struct lq_cid *dcid = &pkt->dcid;
 	struct lq_cid_val *cv;
-	int done = lq_completes(st, pv, dir);
+	int done;
 
 	res->conn = pv->conn;
 	res->verdict = LQ_V_QUIC;
@@ -382,6 +382,9 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
 		lq_count(st, pv, dir); /* cut by the capture: the path still tells */
 		return 0;
 	}
+	/* asked once the DCID is read (the short header's is read here, not
+	 * by the parser) and before it changes pv */
+	done = lq_completes(st, pv, dir);
 	if (pv->flags & unset) {
 		*cur = *dcid; /* first packet this way on a new path */
 		pv->flags &= (lq_u8)~(unset | (dir == LQ_C2S ? LQ_PF_SERVER_ID : 0));

@@ -1422,6 +1422,29 @@ static void guard_probe_costs_a_connection(struct fx *f)
 	}
 }
 
+/* A client's first 1-RTT packet to its server's ID completes the handshake
+ * as its Handshake packet does (this one missed by the tap, or the capture
+ * begun late): its source is verified, so its probes of new paths cost no
+ * new-connection budget. Unpromoted, the third probe (with the Initial,
+ * past the burst of 2) would be let through without state. */
+static void guard_short_header_completes(struct fx *f)
+{
+	struct conn c, p;
+	int i;
+
+	conn_init(&c, "198.18.0.92", 50092, "198.18.1.1", 443, 8, 8, 92);
+	client_initial(f, &c, QE(0, LQ_E_NEW_CONN));
+	server_initial(f, &c, Q(0));
+	c2s(f, &c, 60, Q(0)); /* no client Handshake in view */
+	s2c(f, &c, 1200, Q(0));
+	for (i = 0; i < 3; i++) {
+		p = c;
+		p.cli.port = (uint16_t)(43092 + i);
+		p.scid = pkt_cid(8, (uint32_t)(9020 + i));
+		c2s(f, &p, 1200, U(LQ_E_PROBING));
+	}
+}
+
 const struct fx_case fx_cases[] = {
 	{ "versions_known", "v1, v2, v2 drafts, IETF drafts, mvfst, gQUIC T/Q05x are QUIC",
 	  versions_known, 0 },
@@ -1489,6 +1512,9 @@ const struct fx_case fx_cases[] = {
 	  guard_rates, 1 },
 	{ "guard_probe_costs_a_connection", "under the guard a client's probe counts as a new connection",
 	  guard_probe_costs_a_connection, 1 },
+	{ "guard_short_header_completes",
+	  "a client's 1-RTT packet to the server's ID completes the handshake",
+	  guard_short_header_completes, 1 },
 };
 
 const size_t fx_ncases = sizeof(fx_cases) / sizeof(fx_cases[0]);
