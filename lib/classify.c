@@ -25,6 +25,13 @@ static inline long lq_map_delete(void *map, const void *key)
 	return emu_map_delete(map, key);
 }
 
+static inline void lq_map_prefetch_key(void *map, const void *key)
+{
+	emu_map_prefetch_bucket(map, emu_map_hash(map, key));
+}
+
+#define LQ_MAP_PREFETCHES 1
+#define lq_map_prefetch(map, key) lq_map_prefetch_key(map, key)
 #define LQ_MAP(member) (&lq_cur->member)
 
 #include "../parser/linkquic.h"

@@ -184,6 +184,23 @@ LQ_INLINE void lq_cand_look(lq_u64 c, struct lq_judged *j, const struct lq_endpo
 	j->same_ep = lq_ep_eq(cl, ep);
 }
 
+/* The candidates' entries, asked for at once before they are looked at one
+ * by one (lq_map_prefetch; nothing in BPF). */
+LQ_INLINE void lq_cand_prefetch(const struct lq_undecided_val *u)
+{
+#ifdef LQ_MAP_PREFETCHES
+	int i;
+
+	for (i = 0; i < LQ_ANCHOR_SLOTS && i < u->ncand; i++)
+		if (u->cand[i] & LQ_RIVAL)
+			lq_map_prefetch(LQ_MAP(rivals), &u->cand[i]);
+		else
+			lq_map_prefetch(LQ_MAP(conns), &u->cand[i]);
+#else
+	(void)u;
+#endif
+}
+
 /* Notes what each candidate's own path looks like now, at one of three
  * moments (what): LQ_SNAP_EP early on (which share the new path's client
  * endpoint ep), LQ_SNAP_SWITCH at the client's switch (which were in use
@@ -200,6 +217,7 @@ LQ_GLOBAL int lq_cand_snap(struct lq_undecided_val *u, int what, const struct lq
 
 	if (!u || !ep)
 		return 0;
+	lq_cand_prefetch(u);
 	LQ_UNROLL
 	for (i = 0; i < LQ_ANCHOR_SLOTS; i++) {
 		if (i >= u->ncand)
@@ -369,6 +387,7 @@ LQ_GLOBAL lq_u64 lq_decide(const struct lq_undecided_val *u, lq_u64 now, lq_u32 
 	lq_hold(nfit, 0);
 	lq_hold(need_answer, 0);
 	lq_hold(fit, 0);
+	lq_cand_prefetch(u);
 	LQ_UNROLL
 	for (i = 0; i < LQ_ANCHOR_SLOTS; i++) {
 		lq_u32 v, k;
