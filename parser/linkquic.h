@@ -80,11 +80,8 @@ LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s
 
 	st.cfg = cfg;
 	st.w = &s->work;
-	st.pkt = pkt;
-	st.res = res;
 	st.now = res->ts;
 	st.tick = (lq_u32)(st.now >> LQ_TICK_SHIFT);
-	st.idle_ticks = (lq_u32)(cfg->idle_ns >> LQ_TICK_SHIFT) + 1;
 	st.src_is_b = 0;
 
 	lq_track(&st);

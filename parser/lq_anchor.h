@@ -15,7 +15,7 @@
  * packet's tick, and idle_ticks | max_cand << 24. */
 LQ_INLINE lq_u32 lq_anchor_lim(const struct lq_st *st)
 {
-	return (st->idle_ticks & 0xffffffU) | ((lq_u32)st->cfg->max_cand << 24);
+	return (lq_idle_ticks(st) & 0xffffffU) | ((lq_u32)st->cfg->max_cand << 24);
 }
 
 LQ_INLINE int lq_slot_live(const struct lq_anchor *a, int i, lq_u32 tick, lq_u32 lim)

@@ -48,7 +48,7 @@ LQ_SUBPROG int lq_guard_charge(const struct lq_st *st, int conn)
 
 	if (!(cfg->flags & LQ_CF_GUARD) || !interval)
 		return 1;
-	k->src = st->pkt->src.ip;
+	k->src = lq_st_pkt(st)->src.ip;
 	if (!lq_ip_is_v4(&k->src)) {
 		k->src.w[2] = 0;
 		k->src.w[3] = 0;
@@ -97,10 +97,10 @@ LQ_SUBPROG void lq_guard_verify(const struct lq_st *st, const struct lq_ip *ip)
 
 LQ_INLINE void lq_limited(const struct lq_st *st, lq_u8 reason)
 {
-	st->res->conn = 0;
-	st->res->verdict = LQ_V_LIMITED;
-	st->res->reason = reason;
-	st->res->action = LQ_ACT_DROP;
+	lq_st_res(st)->conn = 0;
+	lq_st_res(st)->verdict = LQ_V_LIMITED;
+	lq_st_res(st)->reason = reason;
+	lq_st_res(st)->action = LQ_ACT_DROP;
 }
 
 #endif /* LQ_GUARD_H */

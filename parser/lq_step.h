@@ -25,17 +25,36 @@
 
 #define LQ_AMBIGUOUS (~0ULL)  /* several connections fit */
 
-/* One packet's context, passed to every step. */
+/* One packet's context, passed to every step. Kept small: it lives on the
+ * stack of lq_track_global, the BPF programs' deepest call chain has no
+ * byte to spare, and the packet and the result sit beside w in one struct
+ * lq_scratch (lq_st_pkt, lq_st_res). */
 struct lq_st {
 	const struct lq_config *cfg;
-	struct lq_work *w;
-	struct lq_pkt *pkt;
-	struct lq_result *res;
+	struct lq_work *w; /* &s->work */
 	lq_u64 now;
 	lq_u32 tick;
-	lq_u32 idle_ticks;
 	lq_u8 src_is_b; /* the packet's source is endpoint b of w->key */
 };
+
+LQ_INLINE struct lq_scratch *lq_st_scratch(const struct lq_st *st)
+{
+	char *w = (char *)st->w;
+
+	return (struct lq_scratch *)(void *)(w - __builtin_offsetof(struct lq_scratch, work));
+}
+
+/* The packet being tracked (parsed by phase 1). */
+LQ_INLINE struct lq_pkt *lq_st_pkt(const struct lq_st *st)
+{
+	return &lq_st_scratch(st)->pkt;
+}
+
+/* Its result, being filled. */
+LQ_INLINE struct lq_result *lq_st_res(const struct lq_st *st)
+{
+	return &lq_st_scratch(st)->res;
+}
 
 /* ---- expiry ----------------------------------------------------------------
  * Everything expires after the idle timeout (cfg->idle_ns), and every map
@@ -51,10 +70,18 @@ LQ_INLINE int lq_stale(const struct lq_st *st, lq_u64 last_seen)
 }
 
 
-/* A tick stamp is live: at most idle_ticks old. */
+/* The idle timeout in ticks, rounded up. Not kept in struct lq_st: the
+ * 8 bytes on the stack were what the deepest call chain of the BPF
+ * programs had no room for. */
+LQ_INLINE lq_u32 lq_idle_ticks(const struct lq_st *st)
+{
+	return (lq_u32)(st->cfg->idle_ns >> LQ_TICK_SHIFT) + 1;
+}
+
+/* A tick stamp is live: at most lq_idle_ticks() old. */
 LQ_INLINE int lq_tick_live(const struct lq_st *st, lq_u32 t)
 {
-	return (lq_u32)(st->tick - t) <= st->idle_ticks;
+	return (lq_u32)(st->tick - t) <= lq_idle_ticks(st);
 }
 
 /* ---- connection IDs ------------------------------------------------------- */
@@ -134,7 +161,7 @@ LQ_INLINE int lq_is_server(const struct lq_dest_val *d)
  * connection table (pv: the path's value, in the map or about to go in). */
 LQ_INLINE void lq_event(const struct lq_st *st, struct lq_path_val *pv, lq_u8 event)
 {
-	st->res->event = event;
+	lq_st_res(st)->event = event;
 	pv->events |= (lq_u16)(1U << event);
 	if (event == LQ_E_CID_CHANGE)
 		pv->cid_changes++;
@@ -145,12 +172,12 @@ LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 di
 	if (dir > LQ_S2C)
 		return;
 	pv->pkts[dir]++;
-	pv->bytes[dir] += st->pkt->ip_len;
+	pv->bytes[dir] += lq_st_pkt(st)->ip_len;
 	pv->last_seen = st->now;
 	/* PATH_CHALLENGE and PATH_RESPONSE are padded to 1200 bytes (RFC 9000
 	 * §8.2.1-2), and stacks pad to exactly that: a server's such datagrams
 	 * on a path its client left are no sign the path is in use */
-	if (dir == LQ_S2C && st->pkt->ulen == st->cfg->probe_min && pv->s2c_probes < 0xffff)
+	if (dir == LQ_S2C && lq_st_pkt(st)->ulen == st->cfg->probe_min && pv->s2c_probes < 0xffff)
 		pv->s2c_probes++;
 }
 
@@ -158,15 +185,15 @@ LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 di
  * plain non-QUIC UDP otherwise. */
 LQ_SUBPROG void lq_reject(const struct lq_st *st, lq_u8 reason)
 {
-	struct lq_dest_val *d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &st->pkt->dst);
+	struct lq_dest_val *d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &lq_st_pkt(st)->dst);
 
-	st->res->conn = 0;
+	lq_st_res(st)->conn = 0;
 	if (lq_is_server(d)) {
-		st->res->verdict = LQ_V_GARBAGE;
-		st->res->reason = reason;
-		st->res->dir = LQ_C2S;
+		lq_st_res(st)->verdict = LQ_V_GARBAGE;
+		lq_st_res(st)->reason = reason;
+		lq_st_res(st)->dir = LQ_C2S;
 	} else {
-		st->res->verdict = LQ_V_NOT_QUIC;
+		lq_st_res(st)->verdict = LQ_V_NOT_QUIC;
 	}
 }
 
@@ -174,12 +201,12 @@ LQ_SUBPROG void lq_reject(const struct lq_st *st, lq_u8 reason)
  * 4-tuple, RFC 9443, or a forgery): garbage when it goes to the server. */
 LQ_INLINE void lq_reject_dir(const struct lq_st *st, lq_u8 dir, lq_u8 reason)
 {
-	st->res->conn = 0;
+	lq_st_res(st)->conn = 0;
 	if (dir == LQ_C2S) {
-		st->res->verdict = LQ_V_GARBAGE;
-		st->res->reason = reason;
+		lq_st_res(st)->verdict = LQ_V_GARBAGE;
+		lq_st_res(st)->reason = reason;
 	} else {
-		st->res->verdict = LQ_V_NOT_QUIC;
+		lq_st_res(st)->verdict = LQ_V_NOT_QUIC;
 	}
 }
 

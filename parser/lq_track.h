@@ -60,7 +60,7 @@ LQ_INLINE lq_u8 lq_version_reason(const struct lq_pkt *pkt)
 LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 state, lq_u8 flags,
 			    lq_u8 event)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_path_val *v = &st->w->path;
 	const struct lq_endpoint *client = client_is_src ? &pkt->src : &pkt->dst;
 	const struct lq_endpoint *server = client_is_src ? &pkt->dst : &pkt->src;
@@ -110,9 +110,9 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 	(void)client;
 	(void)server;
 
-	st->res->conn = v->conn;
-	st->res->dir = dir;
-	st->res->verdict = LQ_V_QUIC;
+	lq_st_res(st)->conn = v->conn;
+	lq_st_res(st)->dir = dir;
+	lq_st_res(st)->verdict = LQ_V_QUIC;
 }
 
 /* ---- packets of a known path ------------------------------------------------ */
@@ -144,9 +144,14 @@ LQ_SUBPROG void lq_refresh_now(const struct lq_st *st, struct lq_path_val *pv)
 
 /* Now and then: the test inline, the work a call (which on most packets is
  * not made). */
+LQ_INLINE int lq_refresh_due(const struct lq_st *st, const struct lq_path_val *pv)
+{
+	return (lq_u32)(st->tick - pv->anchor_tick) >= (lq_idle_ticks(st) >> 2) + 1;
+}
+
 LQ_INLINE void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
 {
-	if ((lq_u32)(st->tick - pv->anchor_tick) >= (st->idle_ticks >> 2) + 1)
+	if (lq_refresh_due(st, pv))
 		lq_refresh_now(st, pv);
 }
 
@@ -154,7 +159,7 @@ LQ_INLINE void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
  * sender carry it as DCID from now on. */
 LQ_SUBPROG void lq_learn_scid(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	const struct lq_path_key *key = &st->w->key;
 	lq_u8 towards = dir == LQ_C2S ? LQ_S2C : LQ_C2S;
 	lq_u8 unset = towards == LQ_C2S ? LQ_PF_DCID_C2S_UNSET : LQ_PF_DCID_S2C_UNSET;
@@ -257,7 +262,7 @@ LQ_INLINE int lq_completes(const struct lq_st *st, const struct lq_path_val *pv,
 		    LQ_PF_SERVER_ID ||
 	    !pv->pkts[LQ_S2C])
 		return 0;
-	return st->pkt->dcid.len && lq_cid_eq(&st->pkt->dcid, &pv->dcid[LQ_C2S]);
+	return lq_st_pkt(st)->dcid.len && lq_cid_eq(&lq_st_pkt(st)->dcid, &pv->dcid[LQ_C2S]);
 }
 
 /* Is this client Initial/0-RTT on a known path the same connection? A
@@ -287,8 +292,8 @@ LQ_INLINE int lq_same_handshake(const struct lq_pkt *pkt, const struct lq_path_v
 
 LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
 {
-	struct lq_pkt *pkt = st->pkt;
-	struct lq_result *res = st->res;
+	struct lq_pkt *pkt = lq_st_pkt(st);
+	struct lq_result *res = lq_st_res(st);
 	lq_u8 t = pkt->type, vc = pkt->vclass;
 	int done = lq_completes(st, pv, dir);
 
@@ -377,8 +382,8 @@ LQ_SUBPROG void lq_on_long_known(const struct lq_st *st, struct lq_path_val *pv,
  * caller says what it is), else 0. */
 LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
 {
-	struct lq_pkt *pkt = st->pkt;
-	struct lq_result *res = st->res;
+	struct lq_pkt *pkt = lq_st_pkt(st);
+	struct lq_result *res = lq_st_res(st);
 	lq_u8 unset = dir == LQ_C2S ? LQ_PF_DCID_C2S_UNSET : LQ_PF_DCID_S2C_UNSET;
 	struct lq_cid *cur = &pv->dcid[dir & 1];
 	struct lq_cid *dcid = &pkt->dcid;
@@ -493,7 +498,7 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
  * DCID is known: the handshake moved. Returns 1 when linked. */
 LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_cid_val *cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(cids), &pkt->dcid);
 	struct lq_path_val *v = &st->w->path;
 	lq_u8 dir;
@@ -519,15 +524,15 @@ LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 	lq_count(st, v, dir);
 	lq_event(st, v, LQ_E_REBINDING);
 	lq_map_update(st->w->tent ? LQ_MAP(tentative) : LQ_MAP(paths), &st->w->key, v, LQ_ANY);
-	st->res->conn = v->conn;
-	st->res->dir = dir;
-	st->res->verdict = LQ_V_QUIC;
+	lq_st_res(st)->conn = v->conn;
+	lq_st_res(st)->dir = dir;
+	lq_st_res(st)->verdict = LQ_V_QUIC;
 	return 1;
 }
 
 LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_dest_val *ds;
 	lq_u8 t = pkt->type, vc = pkt->vclass, flags = 0;
 	int client_is_src = 1;
@@ -582,7 +587,7 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 	if (t != LQ_PT_INITIAL && t != LQ_PT_0RTT && lq_long_rebind(st))
 		return;
 	if (flags)
-		st->res->flags |= LQ_RF_FIXED_CLEAR;
+		lq_st_res(st)->flags |= LQ_RF_FIXED_CLEAR;
 	lq_new_conn(st, client_is_src, LQ_PS_HANDSHAKE, flags, LQ_E_NEW_CONN);
 }
 
@@ -628,7 +633,7 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_u32 lens,
 			     lq_u32 tent)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_path_val *v = &st->w->path;
 	const struct lq_cid *dcid = &st->w->dcid;
 	lq_u8 other_len = dir == LQ_C2S ? (lq_u8)(lens >> 8) : (lq_u8)lens;
@@ -646,7 +651,7 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 		v->flags |= LQ_PF_UNCONFIRMED;
 	v->state = LQ_PS_ESTABLISHED;
 	if (!(pkt->b0 & 0x40)) {
-		st->res->flags |= LQ_RF_FIXED_CLEAR;
+		lq_st_res(st)->flags |= LQ_RF_FIXED_CLEAR;
 		v->flags |= LQ_PF_GREASE;
 	}
 	lq_count(st, v, dir);
@@ -671,8 +676,8 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 	}
 	if (!tent)
 		lq_conn_note(st, conn, 0, lens, LQ_NOTE_NEWPATH);
-	st->res->conn = conn;
-	st->res->verdict = LQ_V_QUIC;
+	lq_st_res(st)->conn = conn;
+	lq_st_res(st)->verdict = LQ_V_QUIC;
 }
 
 /* ---- undecided paths --------------------------------------------------------- */
@@ -707,10 +712,10 @@ LQ_INLINE void lq_link_decided(const struct lq_st *st, struct lq_path_val *pv, l
 	}
 	lq_map_delete(LQ_MAP(undecided), key);
 	lq_event(st, pv, LQ_E_LINK);
-	st->res->covers = (lq_u16)(covers > 0xffff ? 0xffff : covers);
-	st->res->conn = conn;
-	st->res->verdict = LQ_V_QUIC;
-	st->res->flags &= (lq_u8)~LQ_RF_UNDECIDED;
+	lq_st_res(st)->covers = (lq_u16)(covers > 0xffff ? 0xffff : covers);
+	lq_st_res(st)->conn = conn;
+	lq_st_res(st)->verdict = LQ_V_QUIC;
+	lq_st_res(st)->flags &= (lq_u8)~LQ_RF_UNDECIDED;
 	if (answered)
 		lq_settle(st, pv);
 }
@@ -720,8 +725,8 @@ LQ_INLINE void lq_link_decided(const struct lq_st *st, struct lq_path_val *pv, l
  * the verdict. */
 LQ_SUBPROG int lq_on_undecided(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
 {
-	struct lq_pkt *pkt = st->pkt;
-	struct lq_result *res = st->res;
+	struct lq_pkt *pkt = lq_st_pkt(st);
+	struct lq_result *res = lq_st_res(st);
 	struct lq_cid *cur = &pv->dcid[dir & 1];
 	struct lq_cid *dcid = &pkt->dcid;
 	struct lq_undecided_val *u;
@@ -804,7 +809,7 @@ struct lq_short {
  * relates the packet to QUIC. */
 LQ_INLINE int lq_short_roles(const struct lq_st *st, struct lq_short *sh)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_sip_key *k = &st->w->pick_key;
 	struct lq_dest_val *ds;
 	struct lq_anchor *w;
@@ -850,7 +855,7 @@ LQ_INLINE int lq_short_roles(const struct lq_st *st, struct lq_short *sh)
  * DCID it could carry. */
 LQ_INLINE int lq_short_match_cid(const struct lq_st *st, struct lq_short *sh)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_cid *dcid = &st->w->dcid;
 	struct lq_cid_val *cv;
 	int i, have_dcid = 0;
@@ -977,7 +982,7 @@ LQ_INLINE lq_u8 lq_short_candidates(const struct lq_st *st, struct lq_short *sh,
  * frame passes, pending, and nothing is made), else 0. */
 LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	const struct lq_cid *dcid = &st->w->dcid;
 	struct lq_cands *cs = &st->w->cands;
 	struct lq_undecided_val *u = &st->w->undec;
@@ -1025,7 +1030,7 @@ LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
 	v->flags = LQ_PF_DCID_S2C_UNSET | (sh->srv ? 0 : LQ_PF_UNCONFIRMED);
 	v->state = LQ_PS_UNDECIDED;
 	if (!(pkt->b0 & 0x40)) {
-		st->res->flags |= LQ_RF_FIXED_CLEAR;
+		lq_st_res(st)->flags |= LQ_RF_FIXED_CLEAR;
 		v->flags |= LQ_PF_GREASE;
 	}
 	lq_count(st, v, LQ_C2S);
@@ -1042,8 +1047,8 @@ LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
 	u->first_seen = st->now;
 	u->ep = pkt->src;
 	lq_map_update(LQ_MAP(undecided), &st->w->key, u, LQ_ANY);
-	st->res->verdict = LQ_V_PENDING;
-	st->res->flags |= LQ_RF_UNDECIDED;
+	lq_st_res(st)->verdict = LQ_V_PENDING;
+	lq_st_res(st)->flags |= LQ_RF_UNDECIDED;
 	return 1;
 }
 
@@ -1056,11 +1061,11 @@ LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
  * case). */
 LQ_INLINE void lq_short_unlinked(const struct lq_st *st, struct lq_short *sh)
 {
-	struct lq_result *res = st->res;
+	struct lq_result *res = lq_st_res(st);
 
 	if (sh->dir == LQ_C2S && sh->srv) {
 		res->verdict = LQ_V_GARBAGE;
-		res->reason = (st->pkt->b0 & 0x40) ? LQ_R_UNKNOWN_DCID : LQ_R_FIXED_BIT;
+		res->reason = (lq_st_pkt(st)->b0 & 0x40) ? LQ_R_UNKNOWN_DCID : LQ_R_FIXED_BIT;
 	} else {
 		res->verdict = LQ_V_PENDING;
 	}
@@ -1072,8 +1077,8 @@ LQ_INLINE void lq_short_unlinked(const struct lq_st *st, struct lq_short *sh)
 /* Short header on a 4-tuple with no path. */
 LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 {
-	struct lq_pkt *pkt = st->pkt;
-	struct lq_result *res = st->res;
+	struct lq_pkt *pkt = lq_st_pkt(st);
+	struct lq_result *res = lq_st_res(st);
 	struct lq_short sh;
 
 	lq_zero(&sh, sizeof(sh));
@@ -1121,7 +1126,7 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
  * the DCID the path last used in its direction resumes it. */
 LQ_INLINE int lq_resumes(const struct lq_st *st, const struct lq_path_val *pv)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	lq_u8 d = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
 	struct lq_cid *c = &st->w->probe;
 	int same;
@@ -1144,7 +1149,7 @@ LQ_INLINE int lq_resumes(const struct lq_st *st, const struct lq_path_val *pv)
  * packets carry. */
 LQ_INLINE int lq_long_belongs(const struct lq_st *st, const struct lq_path_val *pv)
 {
-	const struct lq_pkt *pkt = st->pkt;
+	const struct lq_pkt *pkt = lq_st_pkt(st);
 	lq_u8 d = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
 	lq_u8 unset = d == LQ_C2S ? LQ_PF_DCID_C2S_UNSET : LQ_PF_DCID_S2C_UNSET;
 	lq_u8 back = d == LQ_C2S ? LQ_PF_DCID_S2C_UNSET : LQ_PF_DCID_C2S_UNSET;
@@ -1166,7 +1171,7 @@ LQ_INLINE int lq_long_belongs(const struct lq_st *st, const struct lq_path_val *
  * exempt. 0: over the limit. */
 LQ_INLINE int lq_long_charge(const struct lq_st *st, const struct lq_path_val *pv)
 {
-	const struct lq_pkt *pkt = st->pkt;
+	const struct lq_pkt *pkt = lq_st_pkt(st);
 
 	if (!(st->cfg->flags & LQ_CF_GUARD) || !st->cfg->lh_interval_ns)
 		return 1;
@@ -1216,9 +1221,35 @@ LQ_INLINE struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form)
 	return lq_path_find_rest(st, form, pv);
 }
 
+/* A completed connection's short header with the DCID its path uses now,
+ * on an established path: most packets. Decided here, inline, as
+ * lq_on_short_known() would decide it (it changes nothing else for such a
+ * packet): a subprogram's call and return cost a known connection's packet
+ * a tenth of its time. 0: not such a packet, nothing changed but the DCID
+ * read (pkt->dcid), which lq_on_short_known() reads again the same way. */
+LQ_INLINE int lq_short_fast(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
+{
+	struct lq_pkt *pkt = lq_st_pkt(st);
+	struct lq_cid *cur = &pv->dcid[dir & 1];
+	lq_u8 unset = dir == LQ_C2S ? LQ_PF_DCID_C2S_UNSET : LQ_PF_DCID_S2C_UNSET;
+
+	if (st->w->tent || (pv->state != LQ_PS_ESTABLISHED && pv->state != LQ_PS_MIGRATED) ||
+	    (pv->flags & (LQ_PF_GQUIC | unset)) || !(pkt->b0 & 0x40) || lq_refresh_due(st, pv))
+		return 0;
+	if (cur->len > pkt->sh_len || cur->len > LQ_CID_MAX)
+		return 0;
+	lq_cid_from_words(&pkt->dcid, pkt->shw, cur->len);
+	if (!lq_cid_eq(&pkt->dcid, cur))
+		return 0;
+	lq_st_res(st)->conn = pv->conn;
+	lq_st_res(st)->verdict = LQ_V_QUIC;
+	lq_count(st, pv, dir);
+	return 1;
+}
+
 LQ_INLINE void lq_track(struct lq_st *st)
 {
-	struct lq_pkt *pkt = st->pkt;
+	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_path_val *pv;
 	lq_u8 form = lq_reload8(&pkt->form);
 
@@ -1235,9 +1266,11 @@ LQ_INLINE void lq_track(struct lq_st *st)
 	if (pv) {
 		lq_u8 dir = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
 
-		st->res->dir = dir;
-		if (pv->state == LQ_PS_UNDECIDED) {
-			st->res->verdict = (lq_u8)lq_on_undecided(st, pv, dir);
+		lq_st_res(st)->dir = dir;
+		if (form == LQ_FORM_SHORT && lq_short_fast(st, pv, dir)) {
+			/* decided */
+		} else if (pv->state == LQ_PS_UNDECIDED) {
+			lq_st_res(st)->verdict = (lq_u8)lq_on_undecided(st, pv, dir);
 		} else if (form == LQ_FORM_LONG) {
 			lq_on_long_known(st, pv, dir);
 		} else if (form == LQ_FORM_NONE) {
@@ -1246,7 +1279,7 @@ LQ_INLINE void lq_track(struct lq_st *st)
 			/* towards the server: garbage; from it: unexplained */
 			lq_reject_dir(st, dir, LQ_R_UNKNOWN_DCID);
 			if (dir == LQ_S2C)
-				st->res->verdict = LQ_V_PENDING;
+				lq_st_res(st)->verdict = LQ_V_PENDING;
 		}
 		return;
 	}
