@@ -234,6 +234,21 @@ static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hoo
 
 	if (lq_snap_long > want && res->conn && res->type != LQ_PT_1RTT)
 		want = lq_snap_long;
+	if (!want) {
+		/* the record alone: written in place in the ring, one copy */
+		struct lq_record *r = bpf_ringbuf_reserve(&lq_records, sizeof(*r), 0);
+
+		if (!r) {
+			c->lost++;
+			return;
+		}
+		r->res = *res;
+		r->caplen = 0;
+		r->wirelen = (__u16)len;
+		r->seg = seg;
+		bpf_ringbuf_submit(r, 0);
+		return;
+	}
 	rb = bpf_map_lookup_elem(&lq_recbufs, &zero);
 	if (!rb) {
 		c->lost++;
