@@ -1081,6 +1081,12 @@ LQ_SUBPROG void lq_on_short_new(const struct lq_st *st)
 	struct lq_result *res = lq_st_res(st);
 	struct lq_short sh;
 
+#ifdef LQ_MAP_PREFETCHES
+	/* which end is a server, and the flow's pending entry */
+	lq_map_prefetch(LQ_MAP(servers), &pkt->dst);
+	lq_map_prefetch(LQ_MAP(servers), &pkt->src);
+	lq_map_prefetch(LQ_MAP(pending), &st->w->key);
+#endif
 	lq_zero(&sh, sizeof(sh));
 	st->w->cid_conn = 0;
 	st->w->anchor_conn = 0;
