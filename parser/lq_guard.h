@@ -97,10 +97,12 @@ LQ_SUBPROG void lq_guard_verify(const struct lq_st *st, const struct lq_ip *ip)
 
 LQ_INLINE void lq_limited(const struct lq_st *st, lq_u8 reason)
 {
-	lq_st_res(st)->conn = 0;
-	lq_st_res(st)->verdict = LQ_V_LIMITED;
-	lq_st_res(st)->reason = reason;
-	lq_st_res(st)->action = LQ_ACT_DROP;
+	struct lq_result *res = lq_st_res(st);
+
+	res->conn = 0;
+	res->verdict = LQ_V_LIMITED;
+	res->reason = reason;
+	res->action = LQ_ACT_DROP;
 }
 
 #endif /* LQ_GUARD_H */

@@ -185,15 +185,17 @@ LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 di
  * plain non-QUIC UDP otherwise. */
 LQ_SUBPROG void lq_reject(const struct lq_st *st, lq_u8 reason)
 {
-	struct lq_dest_val *d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &lq_st_pkt(st)->dst);
+	struct lq_result *res = lq_st_res(st);
+	const struct lq_pkt *pkt = lq_st_pkt(st);
+	struct lq_dest_val *d = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->dst);
 
-	lq_st_res(st)->conn = 0;
+	res->conn = 0;
 	if (lq_is_server(d)) {
-		lq_st_res(st)->verdict = LQ_V_GARBAGE;
-		lq_st_res(st)->reason = reason;
-		lq_st_res(st)->dir = LQ_C2S;
+		res->verdict = LQ_V_GARBAGE;
+		res->reason = reason;
+		res->dir = LQ_C2S;
 	} else {
-		lq_st_res(st)->verdict = LQ_V_NOT_QUIC;
+		res->verdict = LQ_V_NOT_QUIC;
 	}
 }
 
@@ -201,12 +203,14 @@ LQ_SUBPROG void lq_reject(const struct lq_st *st, lq_u8 reason)
  * 4-tuple, RFC 9443, or a forgery): garbage when it goes to the server. */
 LQ_INLINE void lq_reject_dir(const struct lq_st *st, lq_u8 dir, lq_u8 reason)
 {
-	lq_st_res(st)->conn = 0;
+	struct lq_result *res = lq_st_res(st);
+
+	res->conn = 0;
 	if (dir == LQ_C2S) {
-		lq_st_res(st)->verdict = LQ_V_GARBAGE;
-		lq_st_res(st)->reason = reason;
+		res->verdict = LQ_V_GARBAGE;
+		res->reason = reason;
 	} else {
-		lq_st_res(st)->verdict = LQ_V_NOT_QUIC;
+		res->verdict = LQ_V_NOT_QUIC;
 	}
 }
 

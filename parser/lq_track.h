@@ -60,6 +60,7 @@ LQ_INLINE lq_u8 lq_version_reason(const struct lq_pkt *pkt)
 LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 state, lq_u8 flags,
 			    lq_u8 event)
 {
+	struct lq_result *res = lq_st_res(st);
 	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_path_val *v = &st->w->path;
 	const struct lq_endpoint *client = client_is_src ? &pkt->src : &pkt->dst;
@@ -110,9 +111,9 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 	(void)client;
 	(void)server;
 
-	lq_st_res(st)->conn = v->conn;
-	lq_st_res(st)->dir = dir;
-	lq_st_res(st)->verdict = LQ_V_QUIC;
+	res->conn = v->conn;
+	res->dir = dir;
+	res->verdict = LQ_V_QUIC;
 }
 
 /* ---- packets of a known path ------------------------------------------------ */
@@ -498,6 +499,7 @@ LQ_SUBPROG int lq_on_short_known(const struct lq_st *st, struct lq_path_val *pv,
  * DCID is known: the handshake moved. Returns 1 when linked. */
 LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 {
+	struct lq_result *res = lq_st_res(st);
 	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_cid_val *cv = (struct lq_cid_val *)lq_map_lookup(LQ_MAP(cids), &pkt->dcid);
 	struct lq_path_val *v = &st->w->path;
@@ -524,9 +526,9 @@ LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 	lq_count(st, v, dir);
 	lq_event(st, v, LQ_E_REBINDING);
 	lq_map_update(st->w->tent ? LQ_MAP(tentative) : LQ_MAP(paths), &st->w->key, v, LQ_ANY);
-	lq_st_res(st)->conn = v->conn;
-	lq_st_res(st)->dir = dir;
-	lq_st_res(st)->verdict = LQ_V_QUIC;
+	res->conn = v->conn;
+	res->dir = dir;
+	res->verdict = LQ_V_QUIC;
 	return 1;
 }
 
@@ -1235,6 +1237,7 @@ LQ_INLINE struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form)
  * read (pkt->dcid), which lq_on_short_known() reads again the same way. */
 LQ_INLINE int lq_short_fast(const struct lq_st *st, struct lq_path_val *pv, lq_u8 dir)
 {
+	struct lq_result *res = lq_st_res(st);
 	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_cid *cur = &pv->dcid[dir & 1];
 	lq_u8 unset = dir == LQ_C2S ? LQ_PF_DCID_C2S_UNSET : LQ_PF_DCID_S2C_UNSET;
@@ -1247,14 +1250,15 @@ LQ_INLINE int lq_short_fast(const struct lq_st *st, struct lq_path_val *pv, lq_u
 	lq_cid_from_words(&pkt->dcid, pkt->shw, cur->len);
 	if (!lq_cid_eq(&pkt->dcid, cur))
 		return 0;
-	lq_st_res(st)->conn = pv->conn;
-	lq_st_res(st)->verdict = LQ_V_QUIC;
+	res->conn = pv->conn;
+	res->verdict = LQ_V_QUIC;
 	lq_count(st, pv, dir);
 	return 1;
 }
 
 LQ_INLINE void lq_track(struct lq_st *st)
 {
+	struct lq_result *res = lq_st_res(st);
 	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_path_val *pv;
 	lq_u8 form = lq_reload8(&pkt->form);
@@ -1272,11 +1276,11 @@ LQ_INLINE void lq_track(struct lq_st *st)
 	if (pv) {
 		lq_u8 dir = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
 
-		lq_st_res(st)->dir = dir;
+		res->dir = dir;
 		if (form == LQ_FORM_SHORT && lq_short_fast(st, pv, dir)) {
 			/* decided */
 		} else if (pv->state == LQ_PS_UNDECIDED) {
-			lq_st_res(st)->verdict = (lq_u8)lq_on_undecided(st, pv, dir);
+			res->verdict = (lq_u8)lq_on_undecided(st, pv, dir);
 		} else if (form == LQ_FORM_LONG) {
 			lq_on_long_known(st, pv, dir);
 		} else if (form == LQ_FORM_NONE) {
@@ -1285,7 +1289,7 @@ LQ_INLINE void lq_track(struct lq_st *st)
 			/* towards the server: garbage; from it: unexplained */
 			lq_reject_dir(st, dir, LQ_R_UNKNOWN_DCID);
 			if (dir == LQ_S2C)
-				lq_st_res(st)->verdict = LQ_V_PENDING;
+				res->verdict = LQ_V_PENDING;
 		}
 		return;
 	}
