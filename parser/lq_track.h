@@ -29,14 +29,12 @@
 #ifndef LQ_TRACK_H
 #define LQ_TRACK_H
 
-/* A hint that the map entry of key will be wanted soon: the map shim
- * may fetch its hash bucket into the cache, so that a step's several
- * lookups wait for memory once, not once each. Changes nothing else; by
- * default (BPF has no such hint) it is nothing. A shim that has it
- * defines it, and LQ_MAP_PREFETCHES, before this file is included. */
-#ifndef LQ_MAP_PREFETCHES
-#define lq_map_prefetch(map, key) ((void)0)
-#endif
+/* A map shim may define LQ_MAP_PREFETCHES and lq_map_prefetch(map, key):
+ * a hint that key's entry will be wanted soon, its hash bucket fetched
+ * into the cache, so that a step's several lookups wait for memory once,
+ * not once each. It changes nothing else. The tracker uses it only under
+ * #ifdef LQ_MAP_PREFETCHES: BPF has no such hint, and the keys it would
+ * build for it are work there. */
 
 #include "lq_anchor.h"
 #include "lq_decide.h"
