@@ -29,6 +29,13 @@ const volatile __u32 lq_snaplen = 0;	/* bytes of each reported frame to copy (li
  * header, when more (live metadata: a connection's Initials reach user space
  * whole, its short headers as the record alone) */
 const volatile __u32 lq_snap_long = 0;
+/* Records are handed over in batches: the reader is woken when the unread
+ * records grow past a multiple of 1 << lq_wake_shift bytes, and otherwise
+ * finds them when its poll times out. Waking it for each record costs a
+ * wake-up (an IPI and a scheduler wake, microseconds: more than the packet
+ * itself) whenever it has caught up. 0: woken for each record, as the ring
+ * does by default (linkquic-live --immediate-mode). */
+const volatile __u32 lq_wake_shift = 0;
 /* Benchmarks only: the test clock moves on by this much after each run, so
  * that with repeat every run sees the last one's state as long dead. */
 const volatile __u64 lq_clock_step = 0;
@@ -224,6 +231,25 @@ __noinline int lq_seg_parse_global(struct lq_segbuf *sb, struct lq_scratch *s)
 	return 1;
 }
 
+/* The ring's wake-up flag for a record of len bytes (its header too) just
+ * reserved (reserved: the unread bytes count it already): force the wake-up
+ * when this record takes the unread ones past a multiple of the batch, else
+ * none. Several CPUs may cross one multiple at once and none see it; the
+ * next multiple wakes the reader then. */
+static __always_inline __u64 lq_wake_flags(__u64 len, int reserved)
+{
+	__u64 avail, before;
+
+	if (!lq_wake_shift)
+		return 0;
+	avail = bpf_ringbuf_query(&lq_records, BPF_RB_AVAIL_DATA);
+	if (!reserved)
+		avail += len;
+	before = avail > len ? avail - len : 0;
+	return (avail >> lq_wake_shift) != (before >> lq_wake_shift) ? BPF_RB_FORCE_WAKEUP
+									: BPF_RB_NO_WAKEUP;
+}
+
 /* Sends the record of a frame to user space, with lq_snaplen bytes of it
  * when asked (XDP frames are linear; tc reads through the skb helper). */
 static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hook,
@@ -246,7 +272,7 @@ static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hoo
 		r->caplen = 0;
 		r->wirelen = (__u16)len;
 		r->seg = seg;
-		bpf_ringbuf_submit(r, 0);
+		bpf_ringbuf_submit(r, lq_wake_flags(sizeof(*r) + 8, 1));
 		return;
 	}
 	rb = bpf_map_lookup_elem(&lq_recbufs, &zero);
@@ -294,7 +320,8 @@ static __always_inline void lq_report(void *ctx, void *data, __u32 len, __u8 hoo
 		caplen = (__u32)snap;
 	}
 	rb->rec.caplen = (__u16)caplen;
-	if (bpf_ringbuf_output(&lq_records, rb, sizeof(rb->rec) + caplen, 0))
+	if (bpf_ringbuf_output(&lq_records, rb, sizeof(rb->rec) + caplen,
+			       lq_wake_flags(sizeof(rb->rec) + caplen + 8, 0)))
 		c->lost++;
 }
 

@@ -146,6 +146,7 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 	k->skel->rodata->lq_clock_step = o->clock_step;
 	k->skel->rodata->lq_snaplen = o->snaplen > LQ_SNAP_MAX ? LQ_SNAP_MAX : o->snaplen;
 	k->skel->rodata->lq_snap_long = o->snap_long > LQ_SNAP_MAX ? LQ_SNAP_MAX : o->snap_long;
+	k->skel->rodata->lq_wake_shift = o->immediate ? 0 : (uint32_t)__builtin_ctz(LQ_WAKE_BATCH);
 	for (i = 0; i < LQ_MAPID__COUNT; i++) {
 		struct bpf_map *m = tracker_map(k, i);
 
@@ -294,7 +295,15 @@ int lq_kernel_test_run_fd(struct lq_kernel *k, int prog_fd, const uint8_t *frame
 
 int lq_kernel_poll(struct lq_kernel *k, int timeout_ms)
 {
-	return ring_buffer__poll(k->rb, timeout_ms);
+	int n = ring_buffer__poll(k->rb, timeout_ms), m;
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* what was written without a wake-up, the batch not full yet */
+	m = ring_buffer__consume(k->rb);
+	if (m < 0)
+		return m;
+	return (n > 0 ? n : 0) + m;
 }
 
 static int copy_map(int fd, struct emu_map *dst)

@@ -51,6 +51,8 @@ struct lq_kernel_opts {
 	uint32_t snaplen; /* bytes of each reported frame to deliver, 0..LQ_SNAP_MAX */
 	uint32_t snap_long; /* ... of a connection's frames whose first QUIC packet has a
 			     * long header (metadata: its Initials whole), if more */
+	int immediate;	 /* wake the reader for each record, not for each batch of
+			  * LQ_WAKE_BATCH bytes (live --immediate-mode) */
 	lq_record_fn on_record; /* live: called for each record (NULL in test runs) */
 	void *on_record_ctx;
 };
@@ -76,7 +78,13 @@ int lq_kernel_test_run_gso(struct lq_kernel *k, const uint8_t *frame, uint32_t l
 /* Deletes every entry of the tracker's maps. */
 void lq_kernel_clear_maps(struct lq_kernel *k);
 
-/* Delivers pending ring buffer records to on_record; returns how many. */
+/* Unless asked to wake it for each record, the program wakes the ring's
+ * reader for each batch of this many bytes of records (a power of two);
+ * smaller batches wait for the reader's poll to time out. */
+#define LQ_WAKE_BATCH (64u << 10)
+
+/* Waits up to timeout_ms for a batch of records, then delivers every record
+ * there is to on_record (a batch or not); returns how many, or -errno. */
 int lq_kernel_poll(struct lq_kernel *k, int timeout_ms);
 
 /* Copies the tracker's maps into emulated maps (initialised here with the same

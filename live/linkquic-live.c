@@ -39,6 +39,9 @@
  * add paths to a connection). Past that it comes from the maps. */
 #define LIVE_TABLE_MAX 1000000
 #define LIVE_TABLE_PATHS 256
+/* The longest the poll waits: what the programs hand over without waking
+ * this process (a batch not full, lib/kernel.h) waits at most this long. */
+#define LIVE_POLL_MS 100
 
 /* Exit status when the session ran but records were lost. */
 #define LIVE_EXIT_LOST 3
@@ -85,6 +88,11 @@ static const char usage_head[] =
 	"  -s, --snaplen=N           bytes of each packet --write keeps (default and at\n"
 	"                            most 1536)\n"
 	"  -d, --duration=SECONDS    stop by itself after SECONDS\n"
+	"      --immediate-mode      hand each record over as its packet passes (as\n"
+	"                            tcpdump's --immediate-mode); by default the\n"
+	"                            programs hand them over in batches (64 KiB, or\n"
+	"                            what came in 100 ms), so that a busy link does not\n"
+	"                            cost a wake-up of this process per packet\n"
 	"  -q, --quiet               no connection table or summary\n"
 	"      --metrics=ADDR:PORT   counters for Prometheus at http://ADDR:PORT/metrics\n"
 	"                            (OpenMetrics or Prometheus text; :PORT for every\n"
@@ -169,6 +177,7 @@ struct live_opts {
 	uint32_t table_max;
 	int quiet;
 	int verbose;
+	int immediate; /* --immediate-mode */
 	struct lq_config cfg;
 	struct lq_map_sizes sizes;
 };
@@ -693,11 +702,11 @@ static int run(struct live *L)
 		end = start + (uint64_t)o->duration * 1000000000ULL;
 	while (!stop_signal && !L->failed && !L->iface_gone) {
 		uint64_t now = now_ns(CLOCK_MONOTONIC), wake = next_maps < end ? next_maps : end;
-		int timeout = 200;
+		int timeout = LIVE_POLL_MS;
 
 		if (now >= end)
 			break;
-		if (wake != UINT64_MAX && wake - now < 200000000ULL)
+		if (wake != UINT64_MAX && wake - now < LIVE_POLL_MS * 1000000ULL)
 			timeout = (int)((wake - now) / 1000000ULL) + 1;
 		n = lq_kernel_poll(&L->k, timeout);
 		if (n < 0 && n != -EINTR) {
@@ -715,7 +724,7 @@ static int run(struct live *L)
 			return -1;
 		}
 		now = now_ns(CLOCK_MONOTONIC);
-		lq_kernel_heartbeat(&L->k, now); /* at least every 200 ms: the guard may drop */
+		lq_kernel_heartbeat(&L->k, now); /* each round: the guard may drop */
 		if (L->cr) { /* connections idle for the timeout end on this clock too */
 			lq_connrec_tick(L->cr, now + L->clock_offset);
 			live_metrics_conns_open(L->mx, lq_connrec_open(L->cr));
@@ -761,6 +770,7 @@ enum {
 	OPT_MAPS_EVERY,
 	OPT_IFACE_GONE,
 	OPT_METRICS,
+	OPT_IMMEDIATE,
 };
 
 /* -m was --maps=SECONDS before it meant what it means in linkquic-replay:
@@ -805,6 +815,7 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "table-max", required_argument, NULL, OPT_TABLE_MAX },
 		{ "guard-egress", no_argument, NULL, OPT_GUARD_EGRESS },
+		{ "immediate-mode", no_argument, NULL, OPT_IMMEDIATE },
 		LQ_TRACKING_LONGOPTS,
 		LQ_OUTPUT_LONGOPTS,
 		LQ_EXPORT_LONGOPTS,
@@ -946,6 +957,9 @@ static int parse_args(int argc, char **argv, struct live_opts *o)
 		case OPT_GUARD_EGRESS:
 			o->cfg.flags |= LQ_CF_GUARD_EGRESS;
 			break;
+		case OPT_IMMEDIATE:
+			o->immediate = 1;
+			break;
 		case 'v':
 			o->verbose = 1;
 			break;
@@ -1064,6 +1078,7 @@ int main(int argc, char **argv)
 	ko.sizes = o.sizes;
 	ko.verbose = o.verbose;
 	ko.snaplen = o.write ? o.snaplen : 0;
+	ko.immediate = o.immediate;
 	ko.on_record = on_record;
 	ko.on_record_ctx = &L;
 	if ((o.cfg.flags & LQ_CF_REPORT_ALL) && !o.quiet && !(L.ct = lq_conntab_new())) {

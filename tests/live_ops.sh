@@ -13,6 +13,9 @@
 #                  every packet sent), the table and summary go to stderr
 #   maps           -m prints the maps at the end; -m 5 (the old --maps=SECONDS) is one line
 #                  naming --maps-every
+#   batch-*        records while the monitor runs, handed over in batches (the default) and
+#                  one by one (--immediate-mode): one datagram's record comes in well under a
+#                  second, not only at the exit; a burst of 1000 (several batches) comes whole
 #
 # Two network namespaces joined by a veth pair (lq-a 198.18.5.1, lq-b 198.18.5.2): UDP from
 # lq-b's side arrives on lq-a, where linkquic-live --middlebox watches.
@@ -198,6 +201,40 @@ if [ "$rc" = 0 ] || [ "$(wc -l <"$TMP/m.err")" != 1 ] || ! grep -q -- '--maps-ev
 else
 	ok maps-value "$(cat "$TMP/m.err")"
 fi
+
+# ---- batch: records of a quiet link and of a burst, while the monitor runs --------------------
+# batch NAME ARGS...
+batch() {
+	local name=$1 t0 t1 n
+	shift
+	bg_live --middlebox lq-a -l -f jsonl -q "$@" >"$TMP/b.out" 2>"$TMP/b.err"
+	if ! wait_for 30 "$TMP/b.err" 'middlebox monitor on'; then
+		bad "$name" "the monitor did not start"
+	else
+		sleep 0.3 # the kernel's own packets of the new link aside
+		t0=$(date +%s%N)
+		send 1
+		if ! wait_records 5 "$TMP/b.out" 1; then
+			bad "$name" "one datagram: no record 5 s later while the monitor runs"
+		else
+			t1=$(date +%s%N)
+			send 1000
+			wait_records 10 "$TMP/b.out" 1001 || true
+			n=$(records_of "$TMP/b.out")
+			if [ $(((t1 - t0) / 1000000)) -gt 1000 ]; then
+				bad "$name" "one datagram's record came $(((t1 - t0) / 1000000)) ms later (want under 1000)"
+			elif [ "$n" != 1001 ]; then
+				bad "$name" "a burst of 1000: $((n - 1)) records while the monitor runs (want 1000)"
+			else
+				ok "$name" "one datagram's record $(((t1 - t0) / 1000000)) ms later, a burst's 1000 records"
+			fi
+		fi
+	fi
+	kill -INT "$BG" 2>/dev/null; wait "$BG"; BG=
+	rm -f "$TMP"/*.err
+}
+batch batch-default
+batch batch-immediate --immediate-mode
 
 echo "live_ops: $passed passed, $failed failed"
 [ $failed = 0 ]
