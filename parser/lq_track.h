@@ -534,7 +534,7 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 {
 	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_dest_val *ds;
-	lq_u8 t = pkt->type, vc = pkt->vclass, flags = 0;
+	lq_u8 t = pkt->type, vc = pkt->vclass, flags = 0, src_server = 0;
 	int client_is_src = 1;
 
 	if (pkt->reason) {
@@ -551,7 +551,8 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 
 	if (t != LQ_PT_VN && t != LQ_PT_RETRY) {
 		ds = (struct lq_dest_val *)lq_map_lookup(LQ_MAP(servers), &pkt->src);
-		if (lq_is_server(ds)) {
+		src_server = (lq_u8)lq_is_server(ds);
+		if (src_server) {
 			client_is_src = 0; /* a known server: the client's first packet was missed */
 		} else if (t == LQ_PT_HANDSHAKE ||
 			   (t == LQ_PT_INITIAL && (pkt->types & (1 << LQ_PT_HANDSHAKE)))) {
@@ -582,6 +583,13 @@ LQ_SUBPROG void lq_on_long_new(const struct lq_st *st)
 	if (client_is_src && t == LQ_PT_INITIAL && pkt->ulen < 1200 && vc != LQ_VC_GQUIC) {
 		/* RFC 9000 §14.1: servers drop client Initials in small datagrams */
 		lq_reject(st, LQ_R_INITIAL_TOO_SMALL);
+		return;
+	}
+	/* The guard charges the source what makes state, once it is known to
+	 * be no garbage: a flood of garbage from spoofed sources then makes no
+	 * state either, and evicts no real source's. Servers are exempt. */
+	if ((st->cfg->flags & LQ_CF_GUARD) && !src_server && !lq_guard_charge(st, 0)) {
+		lq_limited(st, LQ_R_RATE_LIMIT);
 		return;
 	}
 	if (t != LQ_PT_INITIAL && t != LQ_PT_0RTT && lq_long_rebind(st))
@@ -1265,8 +1273,9 @@ LQ_INLINE void lq_track(struct lq_st *st)
 	st->src_is_b = (lq_u8)lq_path_key_make(&pkt->src, &pkt->dst, &st->w->key);
 	pv = lq_path_find(st, form);
 	/* the guard limits long headers (connection attempts and handshakes)
-	 * per source, before any state is made for them */
-	if (form == LQ_FORM_LONG && !lq_long_charge(st, pv)) {
+	 * per source, before any state is made for them (on a new path, in
+	 * lq_on_long_new, after the checks that make none) */
+	if (form == LQ_FORM_LONG && pv && !lq_long_charge(st, pv)) {
 		lq_limited(st, LQ_R_RATE_LIMIT);
 		return;
 	}

@@ -1445,6 +1445,35 @@ static void guard_short_header_completes(struct fx *f)
 	}
 }
 
+/* Garbage makes no state, under the guard either: it is not charged to its
+ * source (a flood of it from spoofed sources would otherwise fill the
+ * guard's map and evict real sources' state), so a source's budget is
+ * whole for what does make state. Charged, the fourth small Initial would
+ * be limited, and so would the source's real Initial after them. */
+static void guard_garbage_uncharged(struct fx *f)
+{
+	struct conn c, x;
+	size_t n;
+	int i;
+
+	conn_init(&c, "198.18.0.95", 50095, "198.18.1.1", 443, 8, 8, 95);
+	handshake(f, &c, 0);
+	conn_init(&x, "198.18.0.96", 50096, "198.18.1.1", 443, 8, 8, 96);
+	n = quic_long(f->pl, 0, V1, &x.odcid, &x.ccid, 0, 600, 1);
+	for (i = 0; i < 10; i++)
+		send(f, "Initial in 650 bytes", &x.cli, &x.srv, n, NULL,
+		     D(G(LQ_R_INITIAL_TOO_SMALL)));
+	x.cli.port++;
+	client_initial(f, &x, QE(1, LQ_E_NEW_CONN));
+	x.cli.port++;
+	x.odcid = pkt_cid(8, 9601);
+	client_initial(f, &x, QE(2, LQ_E_NEW_CONN));
+	x.cli.port++;
+	x.odcid = pkt_cid(8, 9602);
+	client_initial(f, &x, L(LQ_R_CONN_RATE)); /* what makes state is still charged */
+	c2s(f, &c, 60, Q(0));
+}
+
 const struct fx_case fx_cases[] = {
 	{ "versions_known", "v1, v2, v2 drafts, IETF drafts, mvfst, gQUIC T/Q05x are QUIC",
 	  versions_known, 0 },
@@ -1515,6 +1544,8 @@ const struct fx_case fx_cases[] = {
 	{ "guard_short_header_completes",
 	  "a client's 1-RTT packet to the server's ID completes the handshake",
 	  guard_short_header_completes, 1 },
+	{ "guard_garbage_uncharged", "garbage is not charged to its source: its budget stays whole",
+	  guard_garbage_uncharged, 1 },
 };
 
 const size_t fx_ncases = sizeof(fx_cases) / sizeof(fx_cases[0]);
