@@ -158,6 +158,8 @@ int lq_kernel_open(struct lq_kernel *k, const struct lq_kernel_opts *o)
 		}
 		bpf_map__set_max_entries(m, *lq_sizes_at((struct lq_map_sizes *)&o->sizes, i));
 	}
+	if (o->ring_bytes)
+		bpf_map__set_max_entries(k->skel->maps.lq_records, o->ring_bytes);
 	bpf_object__for_each_program(prog, k->skel->obj)
 	{
 		bpf_program__set_log_buf(prog, log, sizeof(log));
