@@ -223,7 +223,7 @@ int main(int argc, char **argv)
 	/* Room for a record of every repetition of a run, read after it: a
 	 * ring that filled midway would have the rest of the run measure a
 	 * failed reservation instead of a record. */
-	for (o.ring_bytes = 1u << 22;
+	for (o.ring_bytes = LQ_RING_BYTES;
 	     o.ring_bytes < (uint64_t)repeat * (sizeof(struct lq_record) + 8) && o.ring_bytes < (1u << 30);)
 		o.ring_bytes <<= 1;
 	if (lq_kernel_open(&k, &o))

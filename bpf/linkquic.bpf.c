@@ -64,7 +64,7 @@ LQ_MAP_LIST(LQ_BPF_MAP)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
+	__uint(max_entries, LQ_RING_BYTES);
 } lq_records SEC(".maps");
 
 struct {

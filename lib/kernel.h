@@ -54,7 +54,7 @@ struct lq_kernel_opts {
 	int immediate;	 /* wake the reader for each record, not for each batch of
 			  * LQ_WAKE_BATCH bytes (live --immediate-mode) */
 	uint32_t ring_bytes; /* the record ring's size, a power of 2 pages; 0: as built
-			      * (4 MiB; benchmarks make it hold a whole run's records) */
+			      * (LQ_RING_BYTES; benchmarks make it hold a whole run's records) */
 	lq_record_fn on_record; /* live: called for each record (NULL in test runs) */
 	void *on_record_ctx;
 };

@@ -382,6 +382,8 @@ LQ_INLINE void lq_counters_add(struct lq_counters *c, const struct lq_result *r)
 #ifndef LQ_SNAP_MAX
 #define LQ_SNAP_MAX 1536
 #endif
+/* The ring's size as built; a loader may set another (lq_kernel_opts.ring_bytes). */
+#define LQ_RING_BYTES (1u << 22)
 
 struct lq_record {
 	struct lq_result res;
