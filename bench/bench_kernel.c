@@ -13,6 +13,11 @@
  * also measured the cold way: distinct packets, one run (and one syscall)
  * each, which leaves the caches cold; the empty program is measured the
  * same way for both.
+ *
+ * Beside four classes runs a floor (bpf/floor.bpf.c): the same map
+ * operations on the same maps and the same record, with no classifier
+ * around them. FLOOR is its net cost, OWN what the classifier's own code
+ * adds to it: the part this project's code can make cheaper.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -26,6 +31,7 @@
 #include "pkt.h"
 /* after the types the skeletons name */
 #include "empty.skel.h"
+#include "floor.skel.h"
 #include "linkquic.skel.h"
 
 #define V1 0x00000001u
@@ -108,6 +114,7 @@ struct result {
 	const char *cls;
 	const char *method;
 	double ns, base;
+	double floor; /* the floor program's time, 0: none measured */
 };
 
 static const char *only; /* -k: the classes whose names hold this */
@@ -120,25 +127,37 @@ static int empty_fd;	   /* the empty program, run beside each class */
  * fastest of those is what the class is measured against: on a shared
  * machine whose speed moves, one measure of the empty program at the
  * start made NET move with it. */
-static void measure(struct result *res, int *nres, const char *cls, const char *method,
-		    struct lq_kernel *k, int fd, const struct frame *f, uint32_t repeat)
+static void measure_floor(struct result *res, int *nres, const char *cls, const char *method,
+			  struct lq_kernel *k, int fd, const struct frame *f, uint32_t repeat,
+			  int floor_fd)
 {
-	double t, e, tmin = 0, emin = 0;
+	double t, e, fl, tmin = 0, emin = 0, fmin = 0;
 	unsigned i;
 
 	if (only && !strstr(cls, only)) {
 		run(k, fd, f, 1);
 		return;
 	}
+	if (floor_fd >= 0)
+		run(NULL, floor_fd, f, 1); /* the state its later runs find */
 	for (i = 0; i < best; i++) {
 		t = run(k, fd, f, repeat);
 		e = run(NULL, empty_fd, f, repeat);
+		fl = floor_fd >= 0 ? run(NULL, floor_fd, f, repeat) : 0;
 		if (!i || t < tmin)
 			tmin = t;
 		if (!i || e < emin)
 			emin = e;
+		if (!i || fl < fmin)
+			fmin = fl;
 	}
-	res[(*nres)++] = (struct result){ cls, method, tmin, emin };
+	res[(*nres)++] = (struct result){ cls, method, tmin, emin, fmin };
+}
+
+static void measure(struct result *res, int *nres, const char *cls, const char *method,
+		    struct lq_kernel *k, int fd, const struct frame *f, uint32_t repeat)
+{
+	measure_floor(res, nres, cls, method, k, fd, f, repeat, -1);
 }
 
 /* The cold way: distinct new connections' Initials, one run each; the
@@ -161,7 +180,10 @@ static double cold_initials(struct lq_kernel *k, int fd, uint32_t distinct)
 
 static void print_row(const struct result *r)
 {
-	printf("%-42s %-12s %9.1f %9.1f %9.1f\n", r->cls, r->method, r->ns, r->base, r->ns - r->base);
+	printf("%-42s %-12s %9.1f %9.1f %9.1f", r->cls, r->method, r->ns, r->base, r->ns - r->base);
+	if (r->floor > 0)
+		printf(" %9.1f %9.1f", r->floor - r->base, r->ns - r->floor);
+	printf("\n");
 }
 
 int main(int argc, char **argv)
@@ -170,6 +192,7 @@ int main(int argc, char **argv)
 	struct lq_kernel_opts o;
 	struct lq_kernel k, kf, kg, ki;
 	struct empty_bpf *e;
+	struct floor_bpf *fb;
 	struct frame f, g;
 	struct pkt_cid scid, scidf;
 	struct result res[16];
@@ -249,6 +272,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_kernel: cannot load the empty program\n");
 		return 1;
 	}
+	/* its ring: as large as the classifier's, for the same reason */
+	fb = floor_bpf__open();
+	if (!fb || bpf_map__set_max_entries(fb->maps.lq_records, (uint32_t)o.ring_bytes) ||
+	    floor_bpf__load(fb)) {
+		fprintf(stderr, "bench_kernel: cannot load the floor program (bpf/floor.bpf.c)\n");
+		return 1;
+	}
 	xdp = lq_kernel_prog_fd(&k, "xdp");
 	xdpf = lq_kernel_prog_fd(&kf, "xdp");
 	xdpg = lq_kernel_prog_fd(&kg, "xdp");
@@ -260,7 +290,8 @@ int main(int argc, char **argv)
 
 	/* classes that make state, each run from scratch */
 	initial(&f, "198.18.0.5", 40005, 5);
-	measure(res, &nres, "long header, new connection (Initial)", "repeat+step", &kf, xdpf, &f, repeat);
+	measure_floor(res, &nres, "long header, new connection (Initial)", "repeat+step", &kf, xdpf,
+		      &f, repeat, bpf_program__fd(fb->progs.floor_initial));
 	initial(&f, "198.18.0.2", 50000, 900000);
 	run(&kf, xdpf, &f, 1);
 	server_initial(&g, "198.18.0.2", 50000, 900000, &scidf);
@@ -280,7 +311,8 @@ int main(int argc, char **argv)
 	server_initial(&g, "198.18.0.2", 50000, 900000, &scid);
 	run(&k, xdp, &g, 1);
 	shorthdr(&f, "198.18.0.2", 50000, &scid, 1200);
-	measure(res, &nres, "short header, known connection", "repeat", &k, xdp, &f, repeat);
+	measure_floor(res, &nres, "short header, known connection", "repeat", &k, xdp, &f, repeat,
+		      bpf_program__fd(fb->progs.floor_short_known));
 	/* non-QUIC UDP: a DNS-like datagram between hosts we know nothing of */
 	{
 		struct pkt_ep a = { "198.18.9.1", 53000 }, b = { "198.18.9.2", 53 };
@@ -288,7 +320,8 @@ int main(int argc, char **argv)
 
 		memset(pl, 0x12, sizeof(pl));
 		f.len = (uint32_t)pkt_frame(f.b, &a, &b, pl, sizeof(pl), NULL);
-		measure(res, &nres, "non-QUIC UDP", "repeat", &k, xdp, &f, repeat);
+		measure_floor(res, &nres, "non-QUIC UDP", "repeat", &k, xdp, &f, repeat,
+			      bpf_program__fd(fb->progs.floor_not_quic));
 	}
 	/* non-UDP: TCP */
 	{
@@ -315,12 +348,14 @@ int main(int argc, char **argv)
 		size_t n = quic_long(pl, 0, V1, &d, &sc, 0, 400, 1);
 
 		f.len = (uint32_t)pkt_frame(f.b, &cl, &s, pl, n, NULL);
-		measure(res, &nres, "guard on: garbage dropped (small Initial)", "repeat", &kg, xdpg, &f, repeat);
+		measure_floor(res, &nres, "guard on: garbage dropped (small Initial)", "repeat", &kg,
+			      xdpg, &f, repeat, bpf_program__fd(fb->progs.floor_garbage));
 	}
 
 	printf("linkquic XDP program, ns per packet (bpf_prog_test_run, repeat=%u, best of %u)\n",
 	       repeat, best);
-	printf("%-42s %-12s %9s %9s %9s\n", "PACKET CLASS", "METHOD", "TOTAL", "EMPTY", "NET");
+	printf("%-42s %-12s %9s %9s %9s %9s %9s\n", "PACKET CLASS", "METHOD", "TOTAL", "EMPTY", "NET",
+	       "FLOOR", "OWN");
 	for (c = 0; c < nres; c++)
 		print_row(&res[c]);
 
@@ -330,9 +365,9 @@ int main(int argc, char **argv)
 			sum += run(NULL, efd, &f, 1);
 		base1 = sum / distinct;
 		res[nres++] = (struct result){ "long header, new connection (Initial)", "cold",
-					       cold_initials(&k, xdp, distinct), base1 };
+					       cold_initials(&k, xdp, distinct), base1, 0 };
 		res[nres++] = (struct result){ "... the reader woken for each record", "cold",
-					       cold_initials(&ki, xdpi, distinct), base1 };
+					       cold_initials(&ki, xdpi, distinct), base1, 0 };
 		initial(&f, "198.18.0.2", 50000, 900000);
 		run(&k, xdp, &f, 1);
 		server_initial(&g, "198.18.0.2", 50000, 900000, &scid);
@@ -342,12 +377,12 @@ int main(int argc, char **argv)
 			sum += run(&k, xdp, &f, 1);
 		}
 		res[nres++] = (struct result){ "short header, new path (known DCID)", "cold",
-					       sum / distinct, base1 };
+					       sum / distinct, base1, 0 };
 		shorthdr(&f, "198.18.0.2", 50000, &scid, 1200);
 		for (sum = 0, i = 0; i < distinct; i++)
 			sum += run(&k, xdp, &f, 1);
 		res[nres++] = (struct result){ "short header, known connection", "cold",
-					       sum / distinct, base1 };
+					       sum / distinct, base1, 0 };
 		/* a flood of garbage from distinct sources: each one's record */
 		for (sum = 0, i = 0; i < distinct; i++) {
 			struct pkt_ep cl = { ip, 50002 }, s = { "198.18.1.1", 443 };
@@ -360,7 +395,7 @@ int main(int argc, char **argv)
 			sum += run(&kg, xdpg, &f, 1);
 		}
 		res[nres++] = (struct result){ "guard on: garbage dropped (small Initial)", "cold",
-					       sum / distinct, base1 };
+					       sum / distinct, base1, 0 };
 		printf("the cold way: %u distinct packets, one bpf_prog_test_run each\n", distinct);
 		for (c = 0; c < nres; c++)
 			print_row(&res[c]);
@@ -371,6 +406,7 @@ int main(int argc, char **argv)
 	lost_check(&kg, "the guard");
 	if (cold)
 		lost_check(&ki, "the monitor waking the reader for each record");
+	floor_bpf__destroy(fb);
 	empty_bpf__destroy(e);
 	lq_kernel_close(&kg);
 	if (cold)
