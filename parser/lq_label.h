@@ -61,15 +61,30 @@ LQ_INLINE lq_u64 lq_hash_ep(lq_u64 h, const struct lq_endpoint *e)
 	return lq_hash_word(h, e->port);
 }
 
-/* A CID is byte-aligned: four bytes a word, assembled in a fixed order. */
+/* A CID four bytes a word, the first byte lowest: on a little-endian
+ * machine (x86, and BPF there) the 32-bit words of the ID as they lie in
+ * memory (struct lq_cid is 8-byte aligned), five loads where clang gives
+ * BPF twenty byte loads, shifts and ors; elsewhere assembled byte by byte,
+ * to the same values, so that labels are the same everywhere. */
+LQ_INLINE lq_u32 lq_cid_word(const struct lq_cid *c, int i)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	lq_u64 w = c->w[i >> 3];
+
+	return (lq_u32)((i & 4) ? w >> 32 : w);
+#else
+	return (lq_u32)c->id[i] | (lq_u32)c->id[i + 1] << 8 | (lq_u32)c->id[i + 2] << 16 |
+	       (lq_u32)c->id[i + 3] << 24;
+#endif
+}
+
 LQ_INLINE lq_u64 lq_hash_cid(lq_u64 h, const struct lq_cid *c)
 {
 	int i;
 
 	h = lq_hash_word(h, c->len);
 	for (i = 0; i < LQ_CID_MAX; i += 4)
-		h = lq_hash_word(h, (lq_u32)c->id[i] | (lq_u32)c->id[i + 1] << 8 |
-				    (lq_u32)c->id[i + 2] << 16 | (lq_u32)c->id[i + 3] << 24);
+		h = lq_hash_word(h, lq_cid_word(c, i));
 	return h;
 }
 
