@@ -69,22 +69,27 @@ LQ_INLINE int lq_parse_frame(struct lq_buf *buf, lq_u32 l3, lq_u16 proto, lq_u64
 }
 
 /*
- * Phase 2: connection tracking, from s->pkt alone (no packet access).
- * Completes s->res and returns the action (enum lq_action).
+ * Phase 2: connection tracking, from s->pkt alone (no packet access), in
+ * two parts: lq_track_first() looks the path up and decides a known
+ * connection's usual short header; lq_track_then() does the rest for what
+ * it left (pv: what the paths map holds for the key). The BPF programs run
+ * the first inline and call the second as a function of its own. Each
+ * completes s->res; lq_track_done() ends both alike and returns the
+ * action (enum lq_action).
  */
-LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s)
+LQ_INLINE void lq_st_init(struct lq_st *st, const struct lq_config *cfg, struct lq_scratch *s)
+{
+	st->cfg = cfg;
+	st->w = &s->work;
+	st->now = s->res.ts;
+	st->tick = (lq_u32)(st->now >> LQ_TICK_SHIFT);
+	st->src_is_b = 0;
+}
+
+LQ_INLINE lq_u8 lq_track_done(const struct lq_config *cfg, struct lq_scratch *s)
 {
 	struct lq_pkt *pkt = &s->pkt;
 	struct lq_result *res = &s->res;
-	struct lq_st st;
-
-	st.cfg = cfg;
-	st.w = &s->work;
-	st.now = res->ts;
-	st.tick = (lq_u32)(st.now >> LQ_TICK_SHIFT);
-	st.src_is_b = 0;
-
-	lq_track(&st);
 
 	res->flags |= pkt->flags;
 	if (res->verdict < LQ_V__COUNT && ((LQ_VERDICTS_QUIC >> res->verdict) & 1)) {
@@ -101,6 +106,38 @@ LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s
 	    (cfg->guard_drop & (1U << res->reason)))
 		res->action = LQ_ACT_DROP;
 	return res->action;
+}
+
+/* 1: decided (lq_track_done() ends it); 0: *pv for lq_track_then(). */
+LQ_INLINE int lq_track_first(const struct lq_config *cfg, struct lq_scratch *s,
+			     struct lq_path_val **pv)
+{
+	struct lq_st st;
+
+	lq_st_init(&st, cfg, s);
+	return lq_track_quick(&st, pv);
+}
+
+/* The rest, after lq_track_first() returned 0 and *pv. */
+LQ_INLINE lq_u8 lq_track_then(const struct lq_config *cfg, struct lq_scratch *s,
+			      struct lq_path_val *pv)
+{
+	struct lq_st st;
+
+	lq_st_init(&st, cfg, s);
+	/* as lq_path_key_make() told lq_track_first(); the key is in s->work */
+	st.src_is_b = (lq_u8)lq_ep_less(&s->pkt.dst, &s->pkt.src);
+	lq_track(&st, pv);
+	return lq_track_done(cfg, s);
+}
+
+LQ_INLINE lq_u8 lq_track_frame(const struct lq_config *cfg, struct lq_scratch *s)
+{
+	struct lq_path_val *pv;
+
+	if (lq_track_first(cfg, s, &pv))
+		return lq_track_done(cfg, s);
+	return lq_track_then(cfg, s, pv);
 }
 
 /* Classifies one frame: both phases. */

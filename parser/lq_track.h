@@ -1222,14 +1222,12 @@ LQ_SUBPROG struct lq_path_val *lq_path_find_rest(struct lq_st *st, lq_u8 form,
 }
 
 /* The packet's path: a completed connection's (paths), else a handshake's
- * or an undecided one's (tentative, st->w->tent set), else none. A live
- * path's short header, most packets, is decided inline: a call costs a
- * known connection's packet a tenth of its time. */
-LQ_INLINE struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form)
+ * or an undecided one's (tentative, st->w->tent set), else none. pv: what
+ * paths holds for the key (lq_track_quick looked it up). A live path's
+ * short header, most packets, is decided inline: a call costs a known
+ * connection's packet a tenth of its time. */
+LQ_INLINE struct lq_path_val *lq_path_find(struct lq_st *st, lq_u8 form, struct lq_path_val *pv)
 {
-	struct lq_path_val *pv;
-
-	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), &st->w->key);
 	if (pv && form == LQ_FORM_SHORT && !lq_stale(st, pv->last_seen))
 		return pv;
 	return lq_path_find_rest(st, form, pv);
@@ -1262,16 +1260,42 @@ LQ_INLINE int lq_short_fast(const struct lq_st *st, struct lq_path_val *pv, lq_u
 	return 1;
 }
 
-LQ_INLINE void lq_track(struct lq_st *st)
+/* The first step of every packet: its path key, and what the paths map
+ * holds for it (*pvp, NULL for none). Then a completed connection's usual
+ * short header is decided at once (1): the BPF programs run this inline,
+ * before the call into the rest of the tracker (lq_track), which that
+ * packet, most packets, then does without. 0: not decided, nothing changed
+ * but the key, src_is_b and the DCID read (pkt->dcid); lq_track goes on
+ * from *pvp. */
+LQ_INLINE int lq_track_quick(struct lq_st *st, struct lq_path_val **pvp)
+{
+	struct lq_pkt *pkt = lq_st_pkt(st);
+	struct lq_path_val *pv;
+	lq_u8 dir;
+
+	st->w->tent = 0;
+	st->src_is_b = (lq_u8)lq_path_key_make(&pkt->src, &pkt->dst, &st->w->key);
+	pv = (struct lq_path_val *)lq_map_lookup(LQ_MAP(paths), &st->w->key);
+	*pvp = pv;
+	if (!pv || pkt->form != LQ_FORM_SHORT || lq_stale(st, pv->last_seen))
+		return 0;
+	dir = (st->src_is_b == pv->client_is_b) ? LQ_C2S : LQ_S2C;
+	if (!lq_short_fast(st, pv, dir))
+		return 0;
+	lq_st_res(st)->dir = dir;
+	return 1;
+}
+
+/* The packet past lq_track_quick, which left the key, src_is_b and pv0
+ * (what paths holds for the key). */
+LQ_INLINE void lq_track(struct lq_st *st, struct lq_path_val *pv0)
 {
 	struct lq_result *res = lq_st_res(st);
 	struct lq_pkt *pkt = lq_st_pkt(st);
 	struct lq_path_val *pv;
 	lq_u8 form = lq_reload8(&pkt->form);
 
-	st->w->tent = 0;
-	st->src_is_b = (lq_u8)lq_path_key_make(&pkt->src, &pkt->dst, &st->w->key);
-	pv = lq_path_find(st, form);
+	pv = lq_path_find(st, form, pv0);
 	/* the guard limits long headers (connection attempts and handshakes)
 	 * per source, before any state is made for them (on a new path, in
 	 * lq_on_long_new, after the checks that make none) */
