@@ -81,8 +81,6 @@ LQ_INLINE void lq_st_init(struct lq_st *st, const struct lq_config *cfg, struct 
 {
 	st->cfg = cfg;
 	st->w = &s->work;
-	st->now = s->res.ts;
-	st->tick = (lq_u32)(st->now >> LQ_TICK_SHIFT);
 	st->src_is_b = 0;
 }
 

@@ -80,7 +80,7 @@ LQ_GLOBAL int lq_anchor_touch_g(struct lq_anchor *a, lq_u64 conn, lq_u32 tick, l
 LQ_INLINE void lq_anchor_touch(const struct lq_st *st, struct lq_anchor *a, lq_u64 conn,
 			       lq_u32 lens)
 {
-	lq_anchor_touch_g(a, conn, st->tick, lq_anchor_lim(st), lens);
+	lq_anchor_touch_g(a, conn, lq_st_tick(st), lq_anchor_lim(st), lens);
 }
 
 /* The one live connection at the anchor: 0 if none, LQ_AMBIGUOUS if more,
@@ -111,7 +111,7 @@ LQ_GLOBAL lq_u64 lq_anchor_unique_g(const struct lq_anchor *a, lq_u64 exclude, l
 
 LQ_INLINE lq_u64 lq_anchor_unique(const struct lq_st *st, const struct lq_anchor *a, lq_u64 exclude)
 {
-	return lq_anchor_unique_g(a, exclude, st->tick, lq_anchor_lim(st));
+	return lq_anchor_unique_g(a, exclude, lq_st_tick(st), lq_anchor_lim(st));
 }
 
 /* Adds the anchor's live connections to the candidate set (each once); a
@@ -151,7 +151,7 @@ next:;
 LQ_INLINE void lq_anchor_collect(const struct lq_st *st, const struct lq_anchor *a,
 				 struct lq_cands *cs, lq_u64 exclude)
 {
-	lq_anchor_collect_g(a, cs, exclude, st->tick, lq_anchor_lim(st));
+	lq_anchor_collect_g(a, cs, exclude, lq_st_tick(st), lq_anchor_lim(st));
 }
 
 LQ_INLINE void lq_sip_key_make(struct lq_sip_key *k, const struct lq_ip *client,

@@ -60,10 +60,10 @@ LQ_SUBPROG int lq_guard_charge(const struct lq_st *st, int conn)
 	if (v && v->verified && lq_tick_live(st, v->verified_tick))
 		return 1;
 	if (v)
-		return lq_gcra(conn ? &v->conn_tat : &v->lh_tat, st->now, interval, tolerance);
+		return lq_gcra(conn ? &v->conn_tat : &v->lh_tat, lq_st_now(st), interval, tolerance);
 	v = &st->w->guard_val;
 	lq_zero(v, sizeof(*v));
-	ok = lq_gcra(conn ? &v->conn_tat : &v->lh_tat, st->now, interval, tolerance);
+	ok = lq_gcra(conn ? &v->conn_tat : &v->lh_tat, lq_st_now(st), interval, tolerance);
 	lq_map_update(LQ_MAP(guard), k, v, LQ_ANY);
 	return ok;
 }
@@ -84,13 +84,13 @@ LQ_SUBPROG void lq_guard_verify(const struct lq_st *st, const struct lq_ip *ip)
 	}
 	v = (struct lq_guard_val *)lq_map_lookup(LQ_MAP(guard), k);
 	if (v) {
-		v->verified_tick = st->tick;
+		v->verified_tick = lq_st_tick(st);
 		v->verified = 1;
 		return;
 	}
 	v = &st->w->guard_val;
 	lq_zero(v, sizeof(*v));
-	v->verified_tick = st->tick;
+	v->verified_tick = lq_st_tick(st);
 	v->verified = 1;
 	lq_map_update(LQ_MAP(guard), k, v, LQ_ANY);
 }

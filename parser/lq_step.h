@@ -32,8 +32,6 @@
 struct lq_st {
 	const struct lq_config *cfg;
 	struct lq_work *w; /* &s->work */
-	lq_u64 now;
-	lq_u32 tick;
 	lq_u8 src_is_b; /* the packet's source is endpoint b of w->key */
 };
 
@@ -56,6 +54,19 @@ LQ_INLINE struct lq_result *lq_st_res(const struct lq_st *st)
 	return &lq_st_scratch(st)->res;
 }
 
+/* The packet's time (ns), and in coarse ticks of 2^LQ_TICK_SHIFT ns: read
+ * from the result, not kept in struct lq_st (its 16 bytes, in two frames
+ * of the BPF programs' deepest call chain, were what that chain lacked). */
+LQ_INLINE lq_u64 lq_st_now(const struct lq_st *st)
+{
+	return lq_st_res(st)->ts;
+}
+
+LQ_INLINE lq_u32 lq_st_tick(const struct lq_st *st)
+{
+	return (lq_u32)(lq_st_now(st) >> LQ_TICK_SHIFT);
+}
+
 /* ---- expiry ----------------------------------------------------------------
  * Everything expires after the idle timeout (cfg->idle_ns), and every map
  * is an LRU hash, so state never grows without bound. Paths and pending
@@ -66,7 +77,7 @@ LQ_INLINE struct lq_result *lq_st_res(const struct lq_st *st)
 
 LQ_INLINE int lq_stale(const struct lq_st *st, lq_u64 last_seen)
 {
-	return st->now > last_seen && st->now - last_seen > st->cfg->idle_ns;
+	return lq_st_now(st) > last_seen && lq_st_now(st) - last_seen > st->cfg->idle_ns;
 }
 
 
@@ -81,7 +92,7 @@ LQ_INLINE lq_u32 lq_idle_ticks(const struct lq_st *st)
 /* A tick stamp is live: at most lq_idle_ticks() old. */
 LQ_INLINE int lq_tick_live(const struct lq_st *st, lq_u32 t)
 {
-	return (lq_u32)(st->tick - t) <= lq_idle_ticks(st);
+	return (lq_u32)(lq_st_tick(st) - t) <= lq_idle_ticks(st);
 }
 
 /* ---- connection IDs ------------------------------------------------------- */
@@ -173,7 +184,7 @@ LQ_INLINE void lq_count(const struct lq_st *st, struct lq_path_val *pv, lq_u8 di
 		return;
 	pv->pkts[dir]++;
 	pv->bytes[dir] += lq_st_pkt(st)->ip_len;
-	pv->last_seen = st->now;
+	pv->last_seen = lq_st_now(st);
 	/* PATH_CHALLENGE and PATH_RESPONSE are padded to 1200 bytes (RFC 9000
 	 * §8.2.1-2), and stacks pad to exactly that: a server's such datagrams
 	 * on a path its client left are no sign the path is in use */

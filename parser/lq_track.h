@@ -71,13 +71,13 @@ LQ_SUBPROG void lq_new_conn(const struct lq_st *st, int client_is_src, lq_u8 sta
 		return;
 	}
 	lq_zero(v, sizeof(*v));
-	v->first_seen = st->now;
+	v->first_seen = lq_st_now(st);
 	v->client_is_b = (lq_u8)(client_is_src ? st->src_is_b : !st->src_is_b);
 	v->state = state;
 	v->flags = flags;
 	v->origin = LQ_LINK_HANDSHAKE;
 	v->version = pkt->version;
-	v->anchor_tick = st->tick;
+	v->anchor_tick = lq_st_tick(st);
 	if (client_is_src) {
 		v->conn = lq_conn_label(&pkt->dcid, client, server);
 		v->dcid[LQ_C2S] = pkt->dcid;
@@ -125,7 +125,7 @@ LQ_SUBPROG void lq_refresh_now(const struct lq_st *st, struct lq_path_val *pv)
 	const struct lq_endpoint *server = pv->client_is_b ? &key->a : &key->b;
 	lq_u8 scl = pv->dcid[LQ_C2S].len, ccl = pv->dcid[LQ_S2C].len;
 
-	pv->anchor_tick = st->tick;
+	pv->anchor_tick = lq_st_tick(st);
 	if (!st->w->tent) { /* a completed connection's */
 		if (pv->pkts[LQ_S2C])
 			lq_anchors_touch(st, pv->conn, &client->ip, server, lq_lens(scl, ccl));
@@ -145,7 +145,7 @@ LQ_SUBPROG void lq_refresh_now(const struct lq_st *st, struct lq_path_val *pv)
  * not made). */
 LQ_INLINE int lq_refresh_due(const struct lq_st *st, const struct lq_path_val *pv)
 {
-	return (lq_u32)(st->tick - pv->anchor_tick) >= (lq_idle_ticks(st) >> 2) + 1;
+	return (lq_u32)(lq_st_tick(st) - pv->anchor_tick) >= (lq_idle_ticks(st) >> 2) + 1;
 }
 
 LQ_INLINE void lq_refresh(const struct lq_st *st, struct lq_path_val *pv)
@@ -179,7 +179,7 @@ LQ_SUBPROG void lq_learn_scid(const struct lq_st *st, struct lq_path_val *pv, lq
 		 * sees it; a completed connection's new SCID (a later long
 		 * header) tells its server's CID length */
 		if (pv->pkts[LQ_S2C] == 0 && pv->origin == LQ_LINK_HANDSHAKE && !pv->rtt_us) {
-			lq_u32 rtt = (lq_u32)((st->now - pv->first_seen) / 1000);
+			lq_u32 rtt = (lq_u32)((lq_st_now(st) - pv->first_seen) / 1000);
 
 			pv->rtt_us = rtt ? rtt : 1; /* 0: none */
 		}
@@ -513,12 +513,12 @@ LQ_SUBPROG int lq_long_rebind(const struct lq_st *st)
 	dir = cv->dir & 1;
 	lq_zero(v, sizeof(*v));
 	v->conn = cv->conn;
-	v->first_seen = st->now;
+	v->first_seen = lq_st_now(st);
 	v->client_is_b = (lq_u8)(dir == LQ_C2S ? st->src_is_b : !st->src_is_b);
 	v->state = LQ_PS_HANDSHAKE;
 	v->origin = LQ_LINK_CID;
 	v->version = pkt->version;
-	v->anchor_tick = st->tick;
+	v->anchor_tick = lq_st_tick(st);
 	v->dcid[dir] = pkt->dcid;
 	v->dcid[dir ^ 1] = pkt->scid;
 	lq_count(st, v, dir);
@@ -613,7 +613,7 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 
 	pend = (struct lq_pending_val *)lq_map_lookup(LQ_MAP(pending), &st->w->key);
 	if (pend && !lq_stale(st, pend->last_seen)) {
-		pend->last_seen = st->now;
+		pend->last_seen = lq_st_now(st);
 		pend->pkts[dir & 1]++;
 		if (pend->rival_set || !pend->pkts[(dir ^ 1) & 1])
 			return;
@@ -626,8 +626,8 @@ LQ_SUBPROG void lq_pend(const struct lq_st *st, lq_u8 dir, const struct lq_ip *c
 	}
 	n = &st->w->pend;
 	lq_zero(n, sizeof(*n));
-	n->first_seen = st->now;
-	n->last_seen = st->now;
+	n->first_seen = lq_st_now(st);
+	n->last_seen = lq_st_now(st);
 	n->rival = rival;
 	n->pkts[dir & 1] = 1;
 	n->dcid = st->w->dcid;
@@ -648,10 +648,10 @@ LQ_SUBPROG void lq_link_path(const struct lq_st *st, lq_u64 conn, lq_u8 dir, lq_
 
 	lq_zero(v, sizeof(*v));
 	v->conn = conn;
-	v->first_seen = st->now;
+	v->first_seen = lq_st_now(st);
 	v->client_is_b = (lq_u8)(dir == LQ_C2S ? st->src_is_b : !st->src_is_b);
 	v->origin = LQ_LINK_CID;
-	v->anchor_tick = st->tick;
+	v->anchor_tick = lq_st_tick(st);
 	v->dcid[dir & 1] = *dcid;
 	v->dcid[(dir & 1) ^ 1].len = other_len > LQ_CID_MAX ? 0 : other_len;
 	v->flags = dir == LQ_C2S ? LQ_PF_DCID_S2C_UNSET : LQ_PF_DCID_C2S_UNSET;
@@ -753,7 +753,7 @@ LQ_SUBPROG int lq_on_undecided(const struct lq_st *st, struct lq_path_val *pv, l
 	if (!(u->flags & LQ_UF_EP_SNAPPED)) /* which candidates have its client endpoint */
 		lq_cand_snap(u, LQ_SNAP_EP, &u->ep);
 	/* the switch has settled: what was in flight on the old paths is in */
-	if (u->switch_ts && !(u->flags & LQ_UF_SETTLED) && lq_settled(u, st->now))
+	if (u->switch_ts && !(u->flags & LQ_UF_SETTLED) && lq_settled(u, lq_st_now(st)))
 		lq_cand_snap(u, LQ_SNAP_SETTLED, &u->ep);
 	if (dir == LQ_C2S) {
 		/* the prober keeps the one ID it probes with until the path is
@@ -761,7 +761,7 @@ LQ_SUBPROG int lq_on_undecided(const struct lq_st *st, struct lq_path_val *pv, l
 		if (!lq_cid_eq(dcid, cur))
 			return res->verdict;
 		if (!(pkt->flags & LQ_RF_PROBE_SIZE) && !u->switch_ts) {
-			u->switch_ts = st->now; /* non-probing frames: the client moved here */
+			u->switch_ts = lq_st_now(st); /* non-probing frames: the client moved here */
 			lq_event(st, pv, LQ_E_MIGRATION);
 			lq_cand_snap(u, LQ_SNAP_SWITCH, &u->ep);
 		}
@@ -770,7 +770,7 @@ LQ_SUBPROG int lq_on_undecided(const struct lq_st *st, struct lq_path_val *pv, l
 		pv->flags &= (lq_u8)~LQ_PF_DCID_S2C_UNSET;
 		u->s2c = *dcid;
 		u->s2c_same = 1;
-		u->answer_ts = st->now;
+		u->answer_ts = lq_st_now(st);
 	} else if (lq_cid_eq(dcid, &u->s2c) && u->s2c_same < 255) {
 		u->s2c_same++;
 	}
@@ -780,14 +780,14 @@ LQ_SUBPROG int lq_on_undecided(const struct lq_st *st, struct lq_path_val *pv, l
 	}
 	res->flags |= LQ_RF_UNDECIDED;
 	lq_count(st, pv, dir);
-	conn = lq_decide(u, st->now, pv->dcid[LQ_C2S].len, st->w);
+	conn = lq_decide(u, lq_st_now(st), pv->dcid[LQ_C2S].len, st->w);
 	if (conn) {
 		lq_link_decided(st, pv, conn, covers, u->switch_ts != 0);
 	} else if (LQ_DECIDE_DRAINING(st->w) && u->resnaps < LQ_MAX_RESNAPS) {
 		/* note the candidates' packets again, and judge them after as
 		 * long as the first judgement came after the first note */
 		lq_cand_snap(u, LQ_SNAP_SETTLED, &u->ep);
-		u->judge_ts = st->now + lq_rtts(u->rtt_us, LQ_WINDOW_RTTS - LQ_SETTLE_RTTS,
+		u->judge_ts = lq_st_now(st) + lq_rtts(u->rtt_us, LQ_WINDOW_RTTS - LQ_SETTLE_RTTS,
 						LQ_WINDOW_MIN_NS - LQ_SETTLE_MIN_NS);
 		u->resnaps++;
 	}
@@ -1030,10 +1030,10 @@ LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
 	lq_zero(v, sizeof(*v));
 	v->dcid[LQ_C2S] = *dcid;
 	v->conn = st->w->rival; /* a pseudo-label: no connection yet */
-	v->first_seen = st->now;
+	v->first_seen = lq_st_now(st);
 	v->client_is_b = st->src_is_b;
 	v->origin = sh->srv ? LQ_LINK_SERVER : LQ_LINK_CLIENT;
-	v->anchor_tick = st->tick;
+	v->anchor_tick = lq_st_tick(st);
 	v->dcid[LQ_S2C].len = ccl > LQ_CID_MAX ? 0 : ccl;
 	v->flags = LQ_PF_DCID_S2C_UNSET | (sh->srv ? 0 : LQ_PF_UNCONFIRMED);
 	v->state = LQ_PS_UNDECIDED;
@@ -1052,7 +1052,7 @@ LQ_SUBPROG int lq_short_undecided(const struct lq_st *st, struct lq_short *sh)
 	u->ncand = cs->n;
 	u->flags = flags;
 	u->origin = v->origin;
-	u->first_seen = st->now;
+	u->first_seen = lq_st_now(st);
 	u->ep = pkt->src;
 	lq_map_update(LQ_MAP(undecided), &st->w->key, u, LQ_ANY);
 	lq_st_res(st)->verdict = LQ_V_PENDING;
@@ -1203,7 +1203,7 @@ LQ_INLINE int lq_long_charge(const struct lq_st *st, const struct lq_path_val *p
 }
 
 /* lq_path_find() past its common case; pv: what paths holds for the key. */
-LQ_SUBPROG struct lq_path_val *lq_path_find_rest(struct lq_st *st, lq_u8 form,
+LQ_INLINE struct lq_path_val *lq_path_find_rest(struct lq_st *st, lq_u8 form,
 						 struct lq_path_val *pv)
 {
 	if (pv && lq_stale(st, pv->last_seen) && !lq_resumes(st, pv))
