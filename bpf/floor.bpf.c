@@ -119,7 +119,9 @@ int floor_short_known(struct xdp_md *ctx)
 }
 
 /* A client's Initial of a new connection: no path in either map, is its
- * source a server, the handshake's path made, the record. */
+ * source a server, the handshake's path made, the record. A lookup whose
+ * value the classifier would read is compared with (void *)1, which no
+ * lookup returns: it is made, and its result decides nothing. */
 SEC("xdp")
 int floor_initial(struct xdp_md *ctx)
 {
