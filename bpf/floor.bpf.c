@@ -6,8 +6,8 @@
  * so that its figures split into what the kernel's maps and ring cost and
  * what the program's own code costs.
  *
- * The maps are linkquic.bpf.c's (types, keys, values, sizes, from
- * parser/lq_vocab.h), the record the same struct lq_record. Keys come from
+ * The maps are linkquic.bpf.c's (lq_bpf_maps.h: types, keys, values,
+ * sizes), the record the same struct lq_record. Keys come from
  * the frame's IPv4 and UDP headers (the benchmark's frames: Ethernet, IPv4
  * without options, UDP); what the classifier would find in its values is
  * not looked at. Not a monitor: never attached by any tool.
@@ -15,28 +15,13 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "../parser/lq_types.h"
+#include "lq_bpf_maps.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* The clock: the benchmark runs the classifier on a test clock (a global it
  * reads), and so does the floor. */
 __u64 floor_clock_ns = 1;
-
-#define LQ_BPF_MAP(m, kname, ktype, vtype, def, opt, desc)                                  \
-	struct {                                                                             \
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                         \
-		__uint(max_entries, def);                                                    \
-		__type(key, ktype);                                                          \
-		__type(value, vtype);                                                        \
-	} kname SEC(".maps");
-LQ_MAP_LIST(LQ_BPF_MAP)
-#undef LQ_BPF_MAP
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, LQ_RING_BYTES);
-} lq_records SEC(".maps");
 
 /* What the keys, the new value and the record are built in. */
 struct floor_scratch {
@@ -97,6 +82,18 @@ static __always_inline void floor_record(struct floor_scratch *s, __u32 len)
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 
+/* The first steps of a packet of no known path: its paths entry (none),
+ * its tentative one, and whether ep is a server. 1 when they found
+ * nothing, as for the classes below. A lookup whose value the classifier
+ * would read is compared with (void *)1, which no lookup returns: it is
+ * made, and its result decides nothing. */
+static __always_inline int floor_no_path(struct floor_scratch *s, const struct lq_endpoint *ep)
+{
+	return !bpf_map_lookup_elem(&connections_map, &s->key) &&
+	       bpf_map_lookup_elem(&lq_tentative, &s->key) != (void *)1 &&
+	       bpf_map_lookup_elem(&dest_map, ep) != (void *)1;
+}
+
 /* A known connection's short header: its path found and counted. */
 SEC("xdp")
 int floor_short_known(struct xdp_md *ctx)
@@ -119,9 +116,7 @@ int floor_short_known(struct xdp_md *ctx)
 }
 
 /* A client's Initial of a new connection: no path in either map, is its
- * source a server, the handshake's path made, the record. A lookup whose
- * value the classifier would read is compared with (void *)1, which no
- * lookup returns: it is made, and its result decides nothing. */
+ * source a server, the handshake's path made, the record. */
 SEC("xdp")
 int floor_initial(struct xdp_md *ctx)
 {
@@ -129,9 +124,7 @@ int floor_initial(struct xdp_md *ctx)
 
 	if (!s)
 		return XDP_PASS;
-	if (bpf_map_lookup_elem(&connections_map, &s->key) ||
-	    bpf_map_lookup_elem(&lq_tentative, &s->key) == (void *)1 ||
-	    bpf_map_lookup_elem(&dest_map, &s->src) == (void *)1)
+	if (!floor_no_path(s, &s->src))
 		return XDP_PASS;
 	__builtin_memset(&s->path, 0, sizeof(s->path));
 	s->path.first_seen = s->path.last_seen = floor_clock_ns;
@@ -152,9 +145,7 @@ int floor_garbage(struct xdp_md *ctx)
 
 	if (!s)
 		return XDP_PASS;
-	if (bpf_map_lookup_elem(&connections_map, &s->key) ||
-	    bpf_map_lookup_elem(&lq_tentative, &s->key) == (void *)1 ||
-	    bpf_map_lookup_elem(&dest_map, &s->src) == (void *)1)
+	if (!floor_no_path(s, &s->src))
 		return XDP_PASS;
 	d = bpf_map_lookup_elem(&dest_map, &s->dst);
 	if (!d) { /* the first run: the server the others find */
@@ -178,10 +169,7 @@ int floor_not_quic(struct xdp_md *ctx)
 
 	if (!s)
 		return XDP_PASS;
-	if (bpf_map_lookup_elem(&connections_map, &s->key) ||
-	    bpf_map_lookup_elem(&lq_tentative, &s->key) == (void *)1 ||
-	    bpf_map_lookup_elem(&dest_map, &s->dst) == (void *)1 ||
-	    bpf_map_lookup_elem(&dest_map, &s->src) == (void *)1)
+	if (!floor_no_path(s, &s->dst) || bpf_map_lookup_elem(&dest_map, &s->src) == (void *)1)
 		return XDP_PASS;
 	__builtin_memset(&s->sip, 0, sizeof(s->sip));
 	s->sip.client = s->src.ip;

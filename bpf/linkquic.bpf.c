@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "../parser/lq_scratch.h"
+#include "lq_bpf_maps.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -46,26 +47,7 @@ __u64 lq_clock_ns = 0;
  * ktime), written several times a second (LQ_CF_HEARTBEAT). */
 __u64 lq_heartbeat_ns = 0;
 
-/* ---- the tracker's maps (parser/lq_vocab.h; sizes set by the loader) ------- */
-
-/* Every one an LRU hash: the tracker keeps working for ever, and what goes
- * first under pressure is what was used least. */
-#define LQ_BPF_MAP(m, kname, ktype, vtype, def, opt, desc)                                  \
-	struct {                                                                             \
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                         \
-		__uint(max_entries, def);                                                    \
-		__type(key, ktype);                                                          \
-		__type(value, vtype);                                                        \
-	} kname SEC(".maps");
-LQ_MAP_LIST(LQ_BPF_MAP)
-#undef LQ_BPF_MAP
-
-/* ---- reporting --------------------------------------------------------------- */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, LQ_RING_BYTES);
-} lq_records SEC(".maps");
+/* ---- reporting (the tracker's maps and the ring, lq_records: lq_bpf_maps.h) - */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
