@@ -105,17 +105,32 @@ static int grow(struct lq_conntab *t)
 	return 0;
 }
 
+/* A connection's paths are looked up by scanning them while it has at
+ * most this many (nearly all connections): one cache line or two already
+ * in reach, where the path slots cost a miss or two a frame. */
+#define CT_SCAN_PATHS 8
+
+static uint64_t mix_words(uint64_t x, const struct lq_endpoint *e)
+{
+	uint64_t w[2];
+	uint32_t tail;
+
+	memcpy(w, e, sizeof(w));
+	memcpy(&tail, (const uint8_t *)e + sizeof(w), sizeof(tail));
+	x = (x ^ w[0]) * 0xff51afd7ed558ccdULL;
+	x = (x ^ (x >> 32) ^ w[1]) * 0xc4ceb9fe1a85ec53ULL;
+	x = (x ^ (x >> 32) ^ tail) * 0xff51afd7ed558ccdULL;
+	return x ^ (x >> 29);
+}
+
 static uint32_t pslot_of(uint64_t conn, const struct lq_endpoint *client,
 			 const struct lq_endpoint *server, uint32_t nslots)
 {
-	const uint8_t *b[2] = { (const uint8_t *)client, (const uint8_t *)server };
 	uint64_t x = conn * 0x9e3779b97f4a7c15ULL;
-	size_t i, j;
 
-	for (j = 0; j < 2; j++)
-		for (i = 0; i < sizeof(*client); i++)
-			x = (x ^ b[j][i]) * 0x100000001b3ULL;
-	return (uint32_t)(x ^ (x >> 29)) & (nslots - 1);
+	_Static_assert(sizeof(struct lq_endpoint) == 20, "pslot_of hashes 16 + 4 bytes");
+	x = mix_words(mix_words(x, client), server);
+	return (uint32_t)(x ^ (x >> 32)) & (nslots - 1);
 }
 
 static int path_is(const struct lq_conntab *t, uint64_t v, uint64_t conn,
@@ -208,7 +223,7 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 	const struct lq_endpoint *client, *server;
 	struct ct_conn *c;
 	struct ct_path *p = NULL;
-	uint64_t *ps;
+	uint64_t *ps = NULL;
 	int d, full = 0;
 
 	if (!r->conn) {
@@ -230,11 +245,21 @@ int lq_conntab_add(struct lq_conntab *t, const struct lq_result *r)
 	d = r->dir;
 	client = d == LQ_C2S ? &r->src : &r->dst;
 	server = d == LQ_C2S ? &r->dst : &r->src;
-	ps = path_slot(t, c, client, server);
-	if (!ps)
-		return -1;
-	if (*ps)
-		p = &c->paths[(uint32_t)*ps];
+	if (c->npaths <= CT_SCAN_PATHS) {
+		uint32_t k;
+
+		for (k = 0; k < c->npaths && !p; k++)
+			if (!memcmp(&c->paths[k].client, client, sizeof(*client)) &&
+			    !memcmp(&c->paths[k].server, server, sizeof(*server)))
+				p = &c->paths[k];
+	}
+	if (!p) {
+		ps = path_slot(t, c, client, server);
+		if (!ps)
+			return -1;
+		if (*ps)
+			p = &c->paths[(uint32_t)*ps];
+	}
 	if (!p && t->max_paths && c->npaths >= t->max_paths) {
 		t->incomplete = 1;
 		return 0;
