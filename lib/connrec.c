@@ -100,6 +100,21 @@ static void meta_done(struct lq_connrec *cr, struct cr_conn *c)
 {
 	if (c->state != CR_M_LEARNING)
 		return;
+	if (cr->names_only) { /* no record: the name is all that is kept of it */
+		const struct lq_meta_info *i = lq_meta_info(c->meta);
+		char sni[LQ_SNI_MAX + 1];
+
+		if (i->has_ch && i->ch.sni_len && cr->o.named) {
+			memcpy(sni, i->ch.sni, i->ch.sni_len);
+			sni[i->ch.sni_len] = 0;
+			cr->o.named(cr->o.named_ctx, c->conn, sni);
+		}
+		lq_meta_free(c->meta);
+		free(c->meta);
+		c->meta = NULL;
+		c->state = CR_M_DONE;
+		return;
+	}
 	c->sum = summarize(lq_meta_info(c->meta));
 	if (!c->sum)
 		cr->oom = 1;
@@ -172,7 +187,7 @@ static void meta_feed(struct lq_connrec *cr, struct cr_conn *c, const struct lq_
 			cr->oom = 1;
 			return;
 		}
-		lq_meta_init(c->meta, NULL);
+		lq_meta_init(c->meta, &cr->lim);
 		c->state = CR_M_LEARNING;
 	}
 	if (c->state != CR_M_LEARNING)
@@ -529,6 +544,10 @@ struct lq_connrec *lq_connrec_new(const struct lq_connrec_opts *o)
 	cr->o = *o;
 	if (!cr->o.idle_ns)
 		cr->o.idle_ns = LQ_DEF_IDLE_NS;
+	/* no record is written anywhere: only the names are wanted (a table's
+	 * SNI column), from the client's side of the handshake alone */
+	cr->names_only = !o->out && !o->sink;
+	cr->lim.client_only = (uint32_t)cr->names_only;
 	return cr;
 }
 
@@ -542,6 +561,8 @@ int lq_connrec_add(struct lq_connrec *cr, const struct lq_result *r, const uint8
 
 	lq_connrec_tick(cr, r->ts);
 	cr->oom = 0;
+	if (!r->conn && cr->names_only)
+		return 0; /* an undecided path's frame: nothing to count for a name */
 	if (!r->conn) {
 		if (!(r->flags & LQ_RF_UNDECIDED) && !lq_undec_count(cr->undec))
 			return 0;
@@ -554,6 +575,14 @@ int lq_connrec_add(struct lq_connrec *cr, const struct lq_result *r, const uint8
 	c = find_or_add(cr, r->conn);
 	if (!c)
 		return -1;
+	if (cr->names_only) {
+		/* its times alone, for when it ends (or is evicted) */
+		c->first = r->ts < c->first ? r->ts : c->first;
+		c->last = r->ts > c->last ? r->ts : c->last;
+		if (c->state != CR_M_DONE)
+			meta_feed(cr, c, r, frame, caplen, l3);
+		return cr->oom ? -1 : 0;
+	}
 	d = r->dir;
 	client = d == LQ_C2S ? &r->src : &r->dst;
 	server = d == LQ_C2S ? &r->dst : &r->src;

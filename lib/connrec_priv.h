@@ -107,6 +107,8 @@ struct lq_connrec {
 	char *buf; /* one record as it is written */
 	size_t len, cap;
 	int oom;
+	int names_only; /* no out, no sink: lqmeta for the names alone */
+	struct lq_meta_limits lim;
 };
 
 /* The record of c: an update, or its end for why; m is what lqmeta learned

@@ -476,7 +476,7 @@ int main(int argc, char **argv)
 					     {"max-datagrams", required_argument, NULL, 'n'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	struct lq_meta_limits lim = {LQ_META_DEFAULT_HELLO_BYTES, LQ_META_DEFAULT_DATAGRAMS};
+	struct lq_meta_limits lim = {LQ_META_DEFAULT_HELLO_BYTES, LQ_META_DEFAULT_DATAGRAMS, 0};
 	char err[PCAP_ERRBUF_SIZE];
 	int o, rc = 0;
 

@@ -37,6 +37,7 @@ void lq_meta_init(struct lq_meta *m, const struct lq_meta_limits *lim)
 							     : LQ_META_DEFAULT_HELLO_BYTES;
 	m->lim.max_datagrams = lim && lim->max_datagrams ? lim->max_datagrams
 							 : LQ_META_DEFAULT_DATAGRAMS;
+	m->lim.client_only = lim && lim->client_only;
 	m->info.client_reason = m->info.server_reason = LQ_MR_PENDING;
 	m->info.iscid_match = -1;
 	m->info.retry_verified = -1;
@@ -429,6 +430,8 @@ static int learned_all(const struct lq_meta *m)
 {
 	const struct lq_meta_info *i = &m->info;
 
+	if (m->lim.client_only)
+		return i->client_reason != LQ_MR_PENDING;
 	return i->client_reason != LQ_MR_PENDING && i->server_reason != LQ_MR_PENDING &&
 	       (i->rtt_client_ns >= 0 || !m->answered);
 }

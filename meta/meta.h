@@ -65,6 +65,11 @@ enum { LQ_META_C2S = 0, LQ_META_S2C = 1 };
 struct lq_meta_limits {
 	uint32_t max_hello_bytes; /* per direction; over it: over_bound */
 	uint32_t max_datagrams;	  /* stop learning after this many */
+	/* done once the client's side is settled (its ClientHello parsed, or
+	 * given up): for a reader of the SNI and ALPN alone (the table), which
+	 * then pays for no server Initial, JA4S or handshake RTT (they stay
+	 * unknown). What the client's side gives is the same either way. */
+	uint32_t client_only;
 };
 
 struct lq_meta_cid {

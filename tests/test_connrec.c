@@ -769,6 +769,55 @@ static void meta_hello(void **state)
 	free(rec);
 }
 
+/* Nothing written anywhere (the table's case): the names alone, from the
+ * client's side, given to `named` when the ClientHello is parsed, before
+ * the server answers. */
+struct names {
+	int n;
+	uint64_t conn;
+	char sni[64];
+};
+
+static void on_name(void *ctx, uint64_t conn, const char *sni)
+{
+	struct names *nm = ctx;
+
+	nm->n++;
+	nm->conn = conn;
+	snprintf(nm->sni, sizeof(nm->sni), "%s", sni);
+}
+
+static void meta_names_only(void **state)
+{
+	struct frames f = { .n = 0 };
+	struct lq_connrec_opts co;
+	struct lq_connrec *cr;
+	struct names nm = { 0 };
+
+	(void)state;
+	load_hello();
+	crypto(&f, hello, 0, hello_len);
+	padding(&f, 950);
+	memset(&co, 0, sizeof(co));
+	co.idle_ns = 60 * S;
+	co.meta = 1;
+	co.named = on_name;
+	co.named_ctx = &nm;
+	cr = lq_connrec_new(&co);
+	assert_non_null(cr);
+	feed_initial(cr, 1000, 0, 0, &f);
+	if (nm.n != 1 || nm.conn != A || strcmp(nm.sni, "example.com")) {
+		fprintf(stderr, "FAIL: after the client's Initial: %d names, conn %llu, sni '%s'; "
+				"expected 1, %llu, 'example.com'\n",
+			nm.n, (unsigned long long)nm.conn, nm.sni, (unsigned long long)A);
+		fail();
+	}
+	lq_connrec_finish(cr, LQ_END_INPUT);
+	assert_int_equal(nm.n, 1); /* named once */
+	assert_int_equal(lq_connrec_written(cr), 0);
+	lq_connrec_free(cr);
+}
+
 static void meta_bad_input(void **state)
 {
 	struct frames f = { .n = 0 }, g = { .n = 0 };
@@ -963,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(link_unseen),	    cmocka_unit_test(undecided_bound),
 		cmocka_unit_test(undecided_evicts_lru),
 		cmocka_unit_test(meta_hello),	    cmocka_unit_test(meta_bad_input),
+		cmocka_unit_test(meta_names_only),
 		cmocka_unit_test(udp_payload),	    cmocka_unit_test(random_input),
 	};
 

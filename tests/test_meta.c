@@ -534,6 +534,35 @@ static void whole_hello(void **state)
 	lq_meta_free(&m);
 }
 
+/* client_only (the table's SNI): done as soon as the ClientHello is parsed,
+ * with what the client's side gives exactly as the whole run gives it, and
+ * no server Initial looked at after that. */
+static void client_only(void **state)
+{
+	struct lq_meta_limits lim = {.client_only = 1};
+	struct lq_meta m;
+	struct frames f = {.n = 0}, sf = {.n = 0};
+	struct conn k;
+	const struct lq_meta_info *i;
+
+	(void)state;
+	conn_init(&k, 1);
+	lq_meta_init(&m, &lim);
+	crypto(&f, hello, 0, hello_len);
+	padding(&f, 1000);
+	feed_client(&m, &k, 0, &f);
+	assert_true(lq_meta_done(&m)); /* no server answer waited for */
+	crypto(&sf, server_hello, 0, server_hello_len);
+	feed_server(&m, &k, 0, &sf);
+	i = finish(&m);
+	expect_rfc_hello(i);
+	check_reason("server_reason", LQ_MR_NO_INITIAL, i->server_reason);
+	assert_int_equal(i->has_sh, 0);
+	check_str("ja4s", "", i->ja4s);
+	assert_int_equal(i->initials[1], 0);
+	lq_meta_free(&m);
+}
+
 /* A connection whose ClientHello comes in pieces, fed as several Initials. */
 struct piece {
 	size_t off, len;
@@ -833,6 +862,7 @@ int main(void)
 		cmocka_unit_test(rfc9369_packets),
 		cmocka_unit_test(pn_decoding),
 		cmocka_unit_test(whole_hello),
+		cmocka_unit_test(client_only),
 		cmocka_unit_test(out_of_order),
 		cmocka_unit_test(duplicates_and_overlaps),
 		cmocka_unit_test(gap),
