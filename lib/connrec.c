@@ -561,8 +561,11 @@ int lq_connrec_add(struct lq_connrec *cr, const struct lq_result *r, const uint8
 
 	lq_connrec_tick(cr, r->ts);
 	cr->oom = 0;
-	if (!r->conn && cr->names_only)
-		return 0; /* an undecided path's frame: nothing to count for a name */
+	/* names alone: only long headers can name a connection (its client's
+	 * Initials), and client_only needs no short header's time; an
+	 * undecided path's frame has nothing to count for a name */
+	if (cr->names_only && (!r->conn || r->type == LQ_PT_1RTT))
+		return 0;
 	if (!r->conn) {
 		if (!(r->flags & LQ_RF_UNDECIDED) && !lq_undec_count(cr->undec))
 			return 0;
