@@ -304,7 +304,8 @@ int lq_initial_derive(const struct lq_initial_version *v, const uint8_t *dcid, s
 	if (lq_initial_secrets(v, dcid, dcid_len, initial, cs, ss))
 		return -1;
 	derive_keys(v, cs, client);
-	derive_keys(v, ss, server);
+	if (server)
+		derive_keys(v, ss, server);
 	OPENSSL_cleanse(initial, sizeof(initial));
 	return 0;
 }

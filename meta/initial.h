@@ -53,8 +53,9 @@ struct lq_initial_keys {
 	uint8_t hp[16];
 };
 
-/* Both directions' Initial keys from the client's DCID (dcid_len <= 20).
- * Returns 0, or -1 when the version is not known. */
+/* Both directions' Initial keys from the client's DCID (dcid_len <= 20);
+ * server NULL: the client's alone (four HMACs fewer). Returns 0, or -1 when
+ * the version is not known. */
 int lq_initial_derive(const struct lq_initial_version *v, const uint8_t *dcid, size_t dcid_len,
 		      struct lq_initial_keys *client, struct lq_initial_keys *server);
 

@@ -78,7 +78,9 @@ static void start_keys(struct lq_meta *m, const struct lq_initial_version *v, co
 {
 	m->ver = *v;
 	set_cid(&m->key_dcid, dcid, dcid_len);
-	m->have_keys = !lq_initial_derive(v, dcid, dcid_len, &m->keys[0], &m->keys[1]);
+	/* client_only opens no server Initial: the client's keys alone */
+	m->have_keys = !lq_initial_derive(v, dcid, dcid_len, &m->keys[0],
+					  m->lim.client_only ? NULL : &m->keys[1]);
 	m->have_alt = 0;
 	if (reset_streams) {
 		for (int d = 0; d < 2; d++) {
@@ -128,7 +130,7 @@ static void server_hello(struct lq_meta *m, const uint8_t *msg, size_t len)
 static const struct lq_initial_keys *keys_for(struct lq_meta *m, int dir,
 					      const struct lq_initial_version *v)
 {
-	if (!m->have_keys)
+	if (!m->have_keys || (dir == LQ_META_S2C && m->lim.client_only))
 		return NULL;
 	if (v->version == m->ver.version)
 		return &m->keys[dir];

@@ -560,6 +560,11 @@ static void client_only(void **state)
 	assert_int_equal(i->has_sh, 0);
 	check_str("ja4s", "", i->ja4s);
 	assert_int_equal(i->initials[1], 0);
+	{ /* the server's keys were never derived */
+		static const struct lq_initial_keys none;
+
+		assert_memory_equal(&m.keys[1], &none, sizeof(none));
+	}
 	lq_meta_free(&m);
 }
 
