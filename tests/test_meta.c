@@ -501,19 +501,28 @@ static void expect_rfc_hello(const struct lq_meta_info *i)
 		check_str("ja4", "q13d02..an_...", i->ja4);
 }
 
+/* A connection begun (limits lim, NULL: the defaults) with the RFC's
+ * ClientHello whole in its client's first Initial. */
+static void begin_rfc_hello(struct lq_meta *m, struct conn *k, const struct lq_meta_limits *lim)
+{
+	struct frames f = {.n = 0};
+
+	conn_init(k, 1);
+	lq_meta_init(m, lim);
+	crypto(&f, hello, 0, hello_len);
+	padding(&f, 1000);
+	feed_client(m, k, 0, &f);
+}
+
 static void whole_hello(void **state)
 {
 	struct lq_meta m;
-	struct frames f = {.n = 0}, sf = {.n = 0};
+	struct frames sf = {.n = 0};
 	struct conn k;
 	const struct lq_meta_info *i;
 
 	(void)state;
-	conn_init(&k, 1);
-	lq_meta_init(&m, NULL);
-	crypto(&f, hello, 0, hello_len);
-	padding(&f, 1000);
-	feed_client(&m, &k, 0, &f);
+	begin_rfc_hello(&m, &k, NULL);
 	crypto(&sf, server_hello, 0, server_hello_len);
 	feed_server(&m, &k, 0, &sf);
 	feed_client(&m, &k, 1, &(struct frames){.b = {1}, .n = 1}); /* PING: the client's answer */
@@ -541,16 +550,12 @@ static void client_only(void **state)
 {
 	struct lq_meta_limits lim = {.client_only = 1};
 	struct lq_meta m;
-	struct frames f = {.n = 0}, sf = {.n = 0};
+	struct frames sf = {.n = 0};
 	struct conn k;
 	const struct lq_meta_info *i;
 
 	(void)state;
-	conn_init(&k, 1);
-	lq_meta_init(&m, &lim);
-	crypto(&f, hello, 0, hello_len);
-	padding(&f, 1000);
-	feed_client(&m, &k, 0, &f);
+	begin_rfc_hello(&m, &k, &lim);
 	assert_true(lq_meta_done(&m)); /* no server answer waited for */
 	crypto(&sf, server_hello, 0, server_hello_len);
 	feed_server(&m, &k, 0, &sf);
