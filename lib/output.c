@@ -107,13 +107,33 @@ char *lq_fmt_ip(const struct lq_ip *ip, char *buf, size_t n)
 
 char *lq_fmt_ep(const struct lq_endpoint *ep, char *buf, size_t n)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN + 10], d[6], *p;
+	int v4 = lq_ip_is_v4(&ep->ip), k = 0;
+	unsigned port = ep->port;
+	size_t len;
 
-	lq_fmt_ip(&ep->ip, a, sizeof(a));
-	if (lq_ip_is_v4(&ep->ip))
-		snprintf(buf, n, "%s:%u", a, ep->port);
-	else
-		snprintf(buf, n, "[%s]:%u", a, ep->port);
+	/* by hand, as lq_fmt_ip: "[%s]:%u" costs a table line more than the rest */
+	p = a;
+	if (!v4)
+		*p++ = '[';
+	lq_fmt_ip(&ep->ip, p, INET6_ADDRSTRLEN);
+	p += strlen(p);
+	if (!v4)
+		*p++ = ']';
+	*p++ = ':';
+	do {
+		d[k++] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port);
+	while (k)
+		*p++ = d[--k];
+	*p = 0;
+	len = (size_t)(p - a);
+	if (n) { /* cut to n - 1 as snprintf would */
+		len = len < n - 1 ? len : n - 1;
+		memcpy(buf, a, len);
+		buf[len] = 0;
+	}
 	return buf;
 }
 

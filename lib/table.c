@@ -147,21 +147,59 @@ struct layout {
 	int dates; /* START with the date */
 };
 
+/* By hand, as printf would write them: a table of 100 000 connections
+ * formats its cells twice (widths, then lines) and printf was most of it. */
+
+/* s appended to buf (n bytes, *used so far), cut as snprintf cuts. */
+static void put_str(char *buf, size_t n, size_t *used, const char *s)
+{
+	while (*s && *used + 1 < n)
+		buf[(*used)++] = *s++;
+	if (*used < n)
+		buf[*used] = 0;
+}
+
+/* v in decimal ("%u"), into d (at least 21 bytes); its length. */
+static size_t fmt_u64(uint64_t v, char *d)
+{
+	char t[20];
+	size_t k = 0, i;
+
+	do {
+		t[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < k; i++)
+		d[i] = t[k - 1 - i];
+	d[k] = 0;
+	return k;
+}
+
+static void put_u64(char *buf, size_t n, size_t *used, uint64_t v)
+{
+	char d[21];
+
+	fmt_u64(v, d);
+	put_str(buf, n, used, d);
+}
+
 static void fmt_events(uint16_t events, uint32_t cid_changes, char *buf, size_t n)
 {
 	unsigned e;
 	size_t used = 0;
 
 	buf[0] = 0;
-	for (e = 1; e < LQ_E__COUNT && used < n; e++) {
+	for (e = 1; e < LQ_E__COUNT && used + 1 < n; e++) {
 		if (!(events & (1u << e)))
 			continue;
-		if (e == LQ_E_CID_CHANGE && cid_changes > 1)
-			used += (size_t)snprintf(buf + used, n - used, "%s%s(%u)", used ? "," : "",
-						 lq_event_name(e), cid_changes);
-		else
-			used += (size_t)snprintf(buf + used, n - used, "%s%s", used ? "," : "",
-						 lq_event_name(e));
+		if (used)
+			put_str(buf, n, &used, ",");
+		put_str(buf, n, &used, lq_event_name(e));
+		if (e == LQ_E_CID_CHANGE && cid_changes > 1) {
+			put_str(buf, n, &used, "(");
+			put_u64(buf, n, &used, cid_changes);
+			put_str(buf, n, &used, ")");
+		}
 	}
 	if (!buf[0] && n > 1)
 		snprintf(buf, n, "-");
@@ -175,7 +213,9 @@ static void fmt_count(uint64_t v, char *buf, size_t n)
 	int u = -1;
 
 	if (v < 100000) {
-		snprintf(buf, n, "%" PRIu64, v);
+		size_t used = 0;
+
+		put_u64(buf, n, &used, v);
 		return;
 	}
 	while (x >= 999.5 && u < 5) {
@@ -213,11 +253,46 @@ static void fmt_start(uint64_t ns, int dates, char *buf, size_t n)
 	unsigned ms = (unsigned)(ns % 1000000000ULL / 1000000);
 
 	broken_down(ns, &tm);
-	if (dates)
-		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%03u", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-	else
-		snprintf(buf, n, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+	if (n < 24 || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		if (dates)
+			snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d.%03u", tm.tm_year + 1900,
+				 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+		else
+			snprintf(buf, n, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+		return;
+	}
+	/* "2026-11-23 00:26:54.161" by hand (every field in its range) */
+	{
+		char *p = buf;
+		unsigned y = (unsigned)(tm.tm_year + 1900);
+
+		if (dates) {
+			*p++ = (char)('0' + y / 1000);
+			*p++ = (char)('0' + y / 100 % 10);
+			*p++ = (char)('0' + y / 10 % 10);
+			*p++ = (char)('0' + y % 10);
+			*p++ = '-';
+			*p++ = (char)('0' + (tm.tm_mon + 1) / 10);
+			*p++ = (char)('0' + (tm.tm_mon + 1) % 10);
+			*p++ = '-';
+			*p++ = (char)('0' + tm.tm_mday / 10);
+			*p++ = (char)('0' + tm.tm_mday % 10);
+			*p++ = ' ';
+		}
+		*p++ = (char)('0' + tm.tm_hour / 10);
+		*p++ = (char)('0' + tm.tm_hour % 10);
+		*p++ = ':';
+		*p++ = (char)('0' + tm.tm_min / 10);
+		*p++ = (char)('0' + tm.tm_min % 10);
+		*p++ = ':';
+		*p++ = (char)('0' + tm.tm_sec / 10);
+		*p++ = (char)('0' + tm.tm_sec % 10);
+		*p++ = '.';
+		*p++ = (char)('0' + ms / 100);
+		*p++ = (char)('0' + ms / 10 % 10);
+		*p++ = (char)('0' + ms % 10);
+		*p = 0;
+	}
 }
 
 /* A server name from the wire, safe for a terminal: bytes that are not
@@ -238,7 +313,16 @@ static void cell(const struct lq_table_line *l, enum col c, int side, const stru
 	buf[0] = 0;
 	switch (c) {
 	case C_CONN: /* abbreviated by the column's width */
-		snprintf(buf, n, "%016" PRIx64, l->conn);
+		if (n > 16) {
+			static const char hex[] = "0123456789abcdef";
+			int k;
+
+			for (k = 0; k < 16; k++)
+				buf[k] = hex[(l->conn >> (60 - 4 * k)) & 15];
+			buf[16] = 0;
+		} else {
+			snprintf(buf, n, "%016" PRIx64, l->conn);
+		}
 		if (lo->w[C_CONN] < 16 && n > CONN_SHORT)
 			buf[CONN_SHORT] = 0;
 		break;
@@ -280,8 +364,11 @@ static void cell(const struct lq_table_line *l, enum col c, int side, const stru
 		break;
 	}
 	case C_PATHS:
-		if (!l->path)
-			snprintf(buf, n, "%u", l->npaths);
+		if (!l->path) {
+			size_t used = 0;
+
+			put_u64(buf, n, &used, l->npaths);
+		}
 		break;
 	case C_EVENTS:
 		fmt_events(l->events, l->cid_changes, buf, n);
@@ -445,14 +532,53 @@ static void cut_to(char *buf, int w, enum cut how)
 	}
 }
 
-static void put_cell(FILE *f, const char *s, int w, int right, int last)
+/* A line as it is built, written to f in one piece (or in pieces when it
+ * is longer than the buffer). */
+struct line {
+	FILE *f;
+	size_t n;
+	char b[2048];
+};
+
+static void line_put(struct line *ln, const char *s, size_t k)
 {
+	if (ln->n + k > sizeof(ln->b)) {
+		fwrite(ln->b, 1, ln->n, ln->f);
+		ln->n = 0;
+		if (k > sizeof(ln->b)) {
+			fwrite(s, 1, k, ln->f);
+			return;
+		}
+	}
+	memcpy(ln->b + ln->n, s, k);
+	ln->n += k;
+}
+
+static void line_pad(struct line *ln, int k)
+{
+	static const char spaces[64] = "                                                                ";
+
+	for (; k > 0; k -= (int)sizeof(spaces))
+		line_put(ln, spaces, k < (int)sizeof(spaces) ? (size_t)k : sizeof(spaces));
+}
+
+static void line_end(struct line *ln)
+{
+	line_put(ln, "\n", 1);
+	fwrite(ln->b, 1, ln->n, ln->f);
+	ln->n = 0;
+}
+
+/* As "%*s" (right), "%s" (last) or "%-*s". */
+static void put_cell(struct line *ln, const char *s, int w, int right, int last)
+{
+	int len = (int)strlen(s);
+
 	if (right)
-		fprintf(f, "%*s", w, s);
-	else if (last)
-		fputs(s, f);
-	else
-		fprintf(f, "%-*s", w, s);
+		line_pad(ln, w - len);
+	line_put(ln, s, (size_t)len);
+	if (!right && !last)
+		line_pad(ln, w - len);
 }
 
 static int last_shown(const struct layout *lo)
@@ -465,7 +591,7 @@ static int last_shown(const struct layout *lo)
 	return last;
 }
 
-static void print_header(FILE *f, const struct layout *lo)
+static void print_header(struct line *ln, const struct layout *lo)
 {
 	int c, first = 1, last = last_shown(lo);
 
@@ -473,19 +599,21 @@ static void print_header(FILE *f, const struct layout *lo)
 		if (!lo->show[c])
 			continue;
 		if (!first)
-			fprintf(f, "%*s", lo->sep, "");
+			line_pad(ln, lo->sep);
 		first = 0;
 		if (is_pair((enum col)c)) {
-			fprintf(f, "%*s %*s", lo->w[c], col_head[c], lo->w[c], col_head2[c]);
+			put_cell(ln, col_head[c], lo->w[c], 1, 0);
+			line_put(ln, " ", 1);
+			put_cell(ln, col_head2[c], lo->w[c], 1, 0);
 			continue;
 		}
-		put_cell(f, c == C_CONN && lo->w[c] < 16 ? "CONN" : col_head[c], lo->w[c],
+		put_cell(ln, c == C_CONN && lo->w[c] < 16 ? "CONN" : col_head[c], lo->w[c],
 			 col_right[c], c == last);
 	}
-	fputc('\n', f);
+	line_end(ln);
 }
 
-static void print_line(FILE *f, const struct lq_table_line *l, const struct layout *lo)
+static void print_line(struct line *ln, const struct lq_table_line *l, const struct layout *lo)
 {
 	char buf[320], b2[64];
 	int c, first = 1, last = last_shown(lo);
@@ -496,7 +624,7 @@ static void print_line(FILE *f, const struct lq_table_line *l, const struct layo
 		if (!lo->show[c])
 			continue;
 		if (!first)
-			fprintf(f, "%*s", lo->sep, "");
+			line_pad(ln, lo->sep);
 		first = 0;
 		if (c == C_CONN && l->path) {
 			/* a path's label spans the version column, which paths leave empty */
@@ -512,29 +640,34 @@ static void print_line(FILE *f, const struct lq_table_line *l, const struct layo
 			if ((int)strlen(buf) > w)
 				snprintf(buf, sizeof(buf), "  %u", l->path);
 			cut_to(buf, w, CUT_TAIL);
-			put_cell(f, buf, w, 0, c == last);
+			put_cell(ln, buf, w, 0, c == last);
 			continue;
 		}
 		if (is_pair((enum col)c)) {
 			cell(l, (enum col)c, 0, lo, buf, sizeof(buf));
 			cell(l, (enum col)c, 1, lo, b2, sizeof(b2));
-			fprintf(f, "%*s %*s", w, buf, w, b2);
+			put_cell(ln, buf, w, 1, 0);
+			line_put(ln, " ", 1);
+			put_cell(ln, b2, w, 1, 0);
 			continue;
 		}
 		cell(l, (enum col)c, 0, lo, buf, sizeof(buf));
 		cut_to(buf, w, col_cut[c]);
-		put_cell(f, buf, w, col_right[c], c == last);
+		put_cell(ln, buf, w, col_right[c], c == last);
 	}
-	fputc('\n', f);
+	line_end(ln);
 }
 
 void lq_table_print(FILE *f, const struct lq_table *t)
 {
+	struct line ln;
 	struct layout lo;
 	size_t i;
 
+	ln.f = f;
+	ln.n = 0;
 	lay_out(t, lq_table_width(f), &lo);
-	print_header(f, &lo);
+	print_header(&ln, &lo);
 	for (i = 0; i < t->n; i++)
-		print_line(f, &t->l[i], &lo);
+		print_line(&ln, &t->l[i], &lo);
 }
