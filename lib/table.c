@@ -313,15 +313,14 @@ static void cell(const struct lq_table_line *l, enum col c, int side, const stru
 	buf[0] = 0;
 	switch (c) {
 	case C_CONN: /* abbreviated by the column's width */
-		if (n > 16) {
+		{ /* "%016" PRIx64, cut to n - 1 as snprintf cuts */
 			static const char hex[] = "0123456789abcdef";
-			int k;
+			size_t k;
 
-			for (k = 0; k < 16; k++)
+			for (k = 0; k < 16 && k + 1 < n; k++)
 				buf[k] = hex[(l->conn >> (60 - 4 * k)) & 15];
-			buf[16] = 0;
-		} else {
-			snprintf(buf, n, "%016" PRIx64, l->conn);
+			if (n)
+				buf[k] = 0;
 		}
 		if (lo->w[C_CONN] < 16 && n > CONN_SHORT)
 			buf[CONN_SHORT] = 0;
