@@ -137,7 +137,7 @@ static const struct lq_initial_keys *keys_for(struct lq_meta *m, int dir,
 	if (!m->have_alt || m->alt_ver.version != v->version) {
 		m->alt_ver = *v;
 		m->have_alt = !lq_initial_derive(v, m->key_dcid.id, m->key_dcid.len, &m->alt_keys[0],
-						 &m->alt_keys[1]);
+						 m->lim.client_only ? NULL : &m->alt_keys[1]);
 		if (!m->have_alt)
 			return NULL;
 	}

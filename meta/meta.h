@@ -68,7 +68,9 @@ struct lq_meta_limits {
 	/* done once the client's side is settled (its ClientHello parsed, or
 	 * given up): for a reader of the SNI and ALPN alone (the table), which
 	 * then pays for no server Initial, JA4S or handshake RTT (they stay
-	 * unknown). What the client's side gives is the same either way. */
+	 * unknown). The client's side gives what it gives without the limit,
+	 * but for a client that starts again after Version Negotiation: its
+	 * first ClientHello, parsed before the VN came, is the one kept. */
 	uint32_t client_only;
 };
 
