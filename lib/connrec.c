@@ -94,41 +94,32 @@ static struct cr_meta *summarize(const struct lq_meta_info *i)
 	return m;
 }
 
-/* lqmeta has learned all it can (or the connection ended): keep the
- * summary, free the rest. */
+/* lqmeta has learned all it can (or the connection ended): its name to
+ * `named`, the summary kept for the record (none when no record is written
+ * anywhere: names_only), the rest freed. */
 static void meta_done(struct lq_connrec *cr, struct cr_conn *c)
 {
+	const struct lq_meta_info *i;
+
 	if (c->state != CR_M_LEARNING)
 		return;
-	if (cr->names_only) { /* no record: the name is all that is kept of it */
-		const struct lq_meta_info *i = lq_meta_info(c->meta);
+	i = lq_meta_info(c->meta);
+	if (!cr->names_only) {
+		c->sum = summarize(i);
+		if (!c->sum)
+			cr->oom = 1;
+	}
+	if (i->has_ch && i->ch.sni_len && cr->o.named) {
 		char sni[LQ_SNI_MAX + 1];
 
-		if (i->has_ch && i->ch.sni_len && cr->o.named) {
-			memcpy(sni, i->ch.sni, i->ch.sni_len);
-			sni[i->ch.sni_len] = 0;
-			cr->o.named(cr->o.named_ctx, c->conn, sni);
-		}
-		lq_meta_free(c->meta);
-		free(c->meta);
-		c->meta = NULL;
-		c->state = CR_M_DONE;
-		return;
+		memcpy(sni, i->ch.sni, i->ch.sni_len);
+		sni[i->ch.sni_len] = 0;
+		cr->o.named(cr->o.named_ctx, c->conn, sni);
 	}
-	c->sum = summarize(lq_meta_info(c->meta));
-	if (!c->sum)
-		cr->oom = 1;
 	lq_meta_free(c->meta);
 	free(c->meta);
 	c->meta = NULL;
 	c->state = CR_M_DONE;
-	if (c->sum && c->sum->has_sni && cr->o.named) {
-		char sni[LQ_SNI_MAX + 1];
-
-		memcpy(sni, c->sum->text, c->sum->sni_len);
-		sni[c->sum->sni_len] = 0;
-		cr->o.named(cr->o.named_ctx, c->conn, sni);
-	}
 }
 
 int lq_udp_payload(const uint8_t *frame, uint32_t caplen, uint32_t l3, uint32_t udp_len,

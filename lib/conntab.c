@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_map.h"
 #include "output.h"
 #include "undecided.h"
 
@@ -110,27 +111,19 @@ static int grow(struct lq_conntab *t)
  * in reach, where the path slots cost a miss or two a frame. */
 #define CT_SCAN_PATHS 8
 
-static uint64_t mix_words(uint64_t x, const struct lq_endpoint *e)
-{
-	uint64_t w[2];
-	uint32_t tail;
-
-	memcpy(w, e, sizeof(w));
-	memcpy(&tail, (const uint8_t *)e + sizeof(w), sizeof(tail));
-	x = (x ^ w[0]) * 0xff51afd7ed558ccdULL;
-	x = (x ^ (x >> 32) ^ w[1]) * 0xc4ceb9fe1a85ec53ULL;
-	x = (x ^ (x >> 32) ^ tail) * 0xff51afd7ed558ccdULL;
-	return x ^ (x >> 29);
-}
-
 static uint32_t pslot_of(uint64_t conn, const struct lq_endpoint *client,
 			 const struct lq_endpoint *server, uint32_t nslots)
 {
-	uint64_t x = conn * 0x9e3779b97f4a7c15ULL;
+	struct {
+		uint64_t conn;
+		struct lq_endpoint client, server;
+	} k;
 
-	_Static_assert(sizeof(struct lq_endpoint) == 20, "pslot_of hashes 16 + 4 bytes");
-	x = mix_words(mix_words(x, client), server);
-	return (uint32_t)(x ^ (x >> 32)) & (nslots - 1);
+	memset(&k, 0, sizeof(k));
+	k.conn = conn;
+	k.client = *client;
+	k.server = *server;
+	return emu_key_hash(&k, sizeof(k)) & (nslots - 1);
 }
 
 static int path_is(const struct lq_conntab *t, uint64_t v, uint64_t conn,

@@ -63,31 +63,6 @@ static inline unsigned char *slot_val(const struct emu_map *m, uint32_t i)
 	return slot_key(m, i) + ((m->key_size + 7) & ~7u);
 }
 
-/* 64-bit multiply-xorshift hash over the key, 8 bytes at a time. */
-static inline uint32_t key_hash(const void *key, uint32_t n)
-{
-	const unsigned char *p = key;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-	uint64_t w;
-
-	while (n >= 8) {
-		memcpy(&w, p, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-		p += 8;
-		n -= 8;
-	}
-	if (n) {
-		w = 0;
-		memcpy(&w, p, n);
-		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-	}
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	return (uint32_t)h;
-}
-
 int emu_map_init(struct emu_map *m, const char *name, uint32_t key_size, uint32_t value_size,
 		 uint32_t max_entries, int lru)
 {
@@ -157,7 +132,7 @@ static uint32_t find(const struct emu_map *m, const void *key, uint32_t h)
 
 void *emu_map_lookup(struct emu_map *m, const void *key)
 {
-	uint32_t h = key_hash(key, m->key_size);
+	uint32_t h = emu_key_hash(key, m->key_size);
 	uint32_t i = find(m, key, h);
 
 	if (i == NONE)
@@ -205,7 +180,7 @@ static void evict_one(struct emu_map *m)
 
 long emu_map_update(struct emu_map *m, const void *key, const void *value, uint64_t flags)
 {
-	uint32_t h = key_hash(key, m->key_size);
+	uint32_t h = emu_key_hash(key, m->key_size);
 	uint32_t i = find(m, key, h), b;
 	struct slot_hdr *s;
 
@@ -249,7 +224,7 @@ long emu_map_update(struct emu_map *m, const void *key, const void *value, uint6
 
 long emu_map_delete(struct emu_map *m, const void *key)
 {
-	uint32_t h = key_hash(key, m->key_size);
+	uint32_t h = emu_key_hash(key, m->key_size);
 	uint32_t i = find(m, key, h);
 
 	if (i == NONE)
@@ -276,7 +251,7 @@ int emu_map_next(const struct emu_map *m, uint32_t *pos, const void **key, void 
 
 uint32_t emu_map_hash(const struct emu_map *m, const void *key)
 {
-	return key_hash(key, m->key_size);
+	return emu_key_hash(key, m->key_size);
 }
 
 void emu_map_prefetch_bucket(const struct emu_map *m, uint32_t hash)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../parser/lq_label.h"
+#include "emu_map.h"
 
 /* Undecided paths with frames held, each with how many and where they are:
  * an open-addressing table (linear probing, deletion by backward shift)
@@ -84,20 +85,9 @@ static void path_of(const struct lq_result *r, struct lq_path_key *k)
 	lq_path_key_make(&r->src, &r->dst, k);
 }
 
-/* By 8-byte words: looked up for nearly every frame while a path is held
- * (a byte at a time, 40 dependent multiplies were a tenth of the table's
- * frame loop). */
 static uint32_t slot_of(const struct lq_path_key *k)
 {
-	uint64_t w[sizeof(*k) / 8], x = 0x9e3779b97f4a7c15ULL;
-	size_t i;
-
-	_Static_assert(sizeof(*k) % 8 == 0, "the path key is whole words");
-	memcpy(w, k, sizeof(w));
-	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
-		x = (x ^ w[i] ^ (x >> 32)) * 0xff51afd7ed558ccdULL;
-	x ^= x >> 29;
-	return (uint32_t)(x ^ (x >> 32)) & (HOLD_SLOTS - 1);
+	return emu_key_hash(k, sizeof(*k)) & (HOLD_SLOTS - 1);
 }
 
 /* The entry of r's path, or NULL; add: make one (count 0) if there is none

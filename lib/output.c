@@ -105,11 +105,25 @@ char *lq_fmt_ip(const struct lq_ip *ip, char *buf, size_t n)
 	return buf;
 }
 
+size_t lq_fmt_u64(uint64_t v, char d[21])
+{
+	char t[20];
+	size_t k = 0, i;
+
+	do {
+		t[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < k; i++)
+		d[i] = t[k - 1 - i];
+	d[k] = 0;
+	return k;
+}
+
 char *lq_fmt_ep(const struct lq_endpoint *ep, char *buf, size_t n)
 {
-	char a[INET6_ADDRSTRLEN + 10], d[6], *p;
-	int v4 = lq_ip_is_v4(&ep->ip), k = 0;
-	unsigned port = ep->port;
+	char a[INET6_ADDRSTRLEN + 24], *p;
+	int v4 = lq_ip_is_v4(&ep->ip);
 	size_t len;
 
 	/* by hand, as lq_fmt_ip: "[%s]:%u" costs a table line more than the rest */
@@ -121,13 +135,7 @@ char *lq_fmt_ep(const struct lq_endpoint *ep, char *buf, size_t n)
 	if (!v4)
 		*p++ = ']';
 	*p++ = ':';
-	do {
-		d[k++] = (char)('0' + port % 10);
-		port /= 10;
-	} while (port);
-	while (k)
-		*p++ = d[--k];
-	*p = 0;
+	p += lq_fmt_u64(ep->port, p);
 	len = (size_t)(p - a);
 	if (n) { /* cut to n - 1 as snprintf would */
 		len = len < n - 1 ? len : n - 1;

@@ -33,6 +33,8 @@ char *lq_fmt_ip(const struct lq_ip *ip, char *buf, size_t n);
 /* "198.18.0.1:443" or "[2001:db8::1]:443" */
 char *lq_fmt_ep(const struct lq_endpoint *ep, char *buf, size_t n);
 char *lq_fmt_cid(const struct lq_cid *cid, char *buf, size_t n);
+/* v in decimal, as "%" PRIu64 writes it, into d (21 bytes); its length. */
+size_t lq_fmt_u64(uint64_t v, char d[21]);
 
 /* Extra per-record context: live mode names the interface. */
 struct lq_rec_ctx {

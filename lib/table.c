@@ -159,27 +159,11 @@ static void put_str(char *buf, size_t n, size_t *used, const char *s)
 		buf[*used] = 0;
 }
 
-/* v in decimal ("%u"), into d (at least 21 bytes); its length. */
-static size_t fmt_u64(uint64_t v, char *d)
-{
-	char t[20];
-	size_t k = 0, i;
-
-	do {
-		t[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < k; i++)
-		d[i] = t[k - 1 - i];
-	d[k] = 0;
-	return k;
-}
-
 static void put_u64(char *buf, size_t n, size_t *used, uint64_t v)
 {
 	char d[21];
 
-	fmt_u64(v, d);
+	lq_fmt_u64(v, d);
 	put_str(buf, n, used, d);
 }
 
@@ -245,6 +229,14 @@ static void broken_down(uint64_t ns, struct tm *tm)
 	*tm = last_tm;
 }
 
+/* v (0..99) as two digits; past them. */
+static char *put2(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 /* tcpdump's form: the time of day, and the date before it (-tttt) when the
  * table spans days or is not of today. */
 static void fmt_start(uint64_t ns, int dates, char *buf, size_t n)
@@ -264,33 +256,24 @@ static void fmt_start(uint64_t ns, int dates, char *buf, size_t n)
 	/* "2026-11-23 00:26:54.161" by hand (every field in its range) */
 	{
 		char *p = buf;
-		unsigned y = (unsigned)(tm.tm_year + 1900);
 
 		if (dates) {
-			*p++ = (char)('0' + y / 1000);
-			*p++ = (char)('0' + y / 100 % 10);
-			*p++ = (char)('0' + y / 10 % 10);
-			*p++ = (char)('0' + y % 10);
+			p = put2(p, (unsigned)(tm.tm_year + 1900) / 100);
+			p = put2(p, (unsigned)(tm.tm_year + 1900) % 100);
 			*p++ = '-';
-			*p++ = (char)('0' + (tm.tm_mon + 1) / 10);
-			*p++ = (char)('0' + (tm.tm_mon + 1) % 10);
+			p = put2(p, (unsigned)tm.tm_mon + 1);
 			*p++ = '-';
-			*p++ = (char)('0' + tm.tm_mday / 10);
-			*p++ = (char)('0' + tm.tm_mday % 10);
+			p = put2(p, (unsigned)tm.tm_mday);
 			*p++ = ' ';
 		}
-		*p++ = (char)('0' + tm.tm_hour / 10);
-		*p++ = (char)('0' + tm.tm_hour % 10);
+		p = put2(p, (unsigned)tm.tm_hour);
 		*p++ = ':';
-		*p++ = (char)('0' + tm.tm_min / 10);
-		*p++ = (char)('0' + tm.tm_min % 10);
+		p = put2(p, (unsigned)tm.tm_min);
 		*p++ = ':';
-		*p++ = (char)('0' + tm.tm_sec / 10);
-		*p++ = (char)('0' + tm.tm_sec % 10);
+		p = put2(p, (unsigned)tm.tm_sec);
 		*p++ = '.';
 		*p++ = (char)('0' + ms / 100);
-		*p++ = (char)('0' + ms / 10 % 10);
-		*p++ = (char)('0' + ms % 10);
+		p = put2(p, ms % 100);
 		*p = 0;
 	}
 }
