@@ -27,7 +27,7 @@ static inline long lq_map_delete(void *map, const void *key)
 
 static inline void lq_map_prefetch_key(void *map, const void *key)
 {
-	emu_map_prefetch_bucket(map, emu_map_hash(map, key));
+	emu_map_prefetch_key(map, key);
 }
 
 #define LQ_MAP_PREFETCHES 1

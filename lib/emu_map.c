@@ -63,6 +63,37 @@ static inline unsigned char *slot_val(const struct emu_map *m, uint32_t i)
 	return slot_key(m, i) + ((m->key_size + 7) & ~7u);
 }
 
+/* Keys asked for with emu_map_prefetch_key(): their buckets are on the way;
+ * the next map operation reads them and asks for their slots, all at once. */
+#define PF_MAX 16
+static _Thread_local struct {
+	const struct emu_map *m;
+	uint32_t h;
+} pf_q[PF_MAX];
+static _Thread_local unsigned pf_n;
+
+static void pf_slots(const struct emu_map *m, uint32_t hash)
+{
+	uint32_t i = m->buckets[hash & (m->nbuckets - 1)];
+	const unsigned char *p;
+	uint32_t off;
+
+	if (!i)
+		return;
+	p = m->slots + (size_t)(i - 1) * m->stride;
+	for (off = 0; off < m->stride; off += 64)
+		__builtin_prefetch(p + off, 1);
+}
+
+static void pf_flush(void)
+{
+	unsigned k;
+
+	for (k = 0; k < pf_n; k++)
+		pf_slots(pf_q[k].m, pf_q[k].h);
+	pf_n = 0;
+}
+
 int emu_map_init(struct emu_map *m, const char *name, uint32_t key_size, uint32_t value_size,
 		 uint32_t max_entries, int lru)
 {
@@ -100,6 +131,7 @@ int emu_map_init(struct emu_map *m, const char *name, uint32_t key_size, uint32_
 
 void emu_map_free(struct emu_map *m)
 {
+	pf_n = 0; /* none may name a map that is gone */
 	area_unmap(m->buckets, (size_t)m->nbuckets * sizeof(uint32_t));
 	area_unmap(m->slots, (size_t)m->max_entries * m->stride);
 	m->buckets = NULL;
@@ -108,6 +140,7 @@ void emu_map_free(struct emu_map *m)
 
 void emu_map_clear(struct emu_map *m)
 {
+	pf_n = 0;
 	memset(m->buckets, 0, (size_t)m->nbuckets * sizeof(uint32_t));
 	memset(m->slots, 0, (size_t)m->used * m->stride);
 	m->used = 0;
@@ -118,7 +151,11 @@ void emu_map_clear(struct emu_map *m)
 
 static uint32_t find(const struct emu_map *m, const void *key, uint32_t h)
 {
-	uint32_t i = m->buckets[h & (m->nbuckets - 1)];
+	uint32_t i;
+
+	if (pf_n)
+		pf_flush();
+	i = m->buckets[h & (m->nbuckets - 1)];
 
 	while (i) {
 		struct slot_hdr *s = slot(m, i - 1);
@@ -261,15 +298,19 @@ void emu_map_prefetch_bucket(const struct emu_map *m, uint32_t hash)
 
 void emu_map_prefetch_slot(const struct emu_map *m, uint32_t hash)
 {
-	uint32_t i = m->buckets[hash & (m->nbuckets - 1)];
-	const unsigned char *p;
-	uint32_t off;
+	pf_slots(m, hash);
+}
 
-	if (!i)
-		return;
-	p = m->slots + (size_t)(i - 1) * m->stride;
-	for (off = 0; off < m->stride; off += 64)
-		__builtin_prefetch(p + off, 1);
+void emu_map_prefetch_key(const struct emu_map *m, const void *key)
+{
+	uint32_t h = emu_key_hash(key, m->key_size);
+
+	__builtin_prefetch(&m->buckets[h & (m->nbuckets - 1)]);
+	if (pf_n < PF_MAX) {
+		pf_q[pf_n].m = m;
+		pf_q[pf_n].h = h;
+		pf_n++;
+	}
 }
 
 size_t emu_map_bytes(const struct emu_map *m)

@@ -57,6 +57,11 @@ int emu_map_next(const struct emu_map *m, uint32_t *pos, const void **key, void 
 uint32_t emu_map_hash(const struct emu_map *m, const void *key);
 void emu_map_prefetch_bucket(const struct emu_map *m, uint32_t hash);
 void emu_map_prefetch_slot(const struct emu_map *m, uint32_t hash);
+/* Both steps for a key, for a caller that asks for several at once: the
+ * bucket now, the slot at the next lookup, update or delete of any map,
+ * which reads all the buckets asked for so far (up to 16) and fetches their
+ * slots together: one wait for memory, not one per key. */
+void emu_map_prefetch_key(const struct emu_map *m, const void *key);
 
 /* The maps' hash of a key's bytes: 64-bit multiply-xorshift, 8 bytes at a
  * time. Also for user space's own tables of fixed-size keys. */
