@@ -25,8 +25,13 @@ struct held {
 struct held_path {
 	struct lq_path_key key;
 	uint32_t count;	     /* its undecided frames held; 0: a free slot */
+	uint32_t hash;	     /* of key */
 	uint64_t first, last; /* sequence numbers of the first and last of them */
 };
+
+/* Held paths by the low bits of their hash, counted: most records are of no
+ * held path, and this says so from 16 KiB, without a probe of the table. */
+#define HOLD_FILTER 8192
 
 /* Records are numbered in input order (seq); the ring holds seq head ..
  * head + n - 1, record seq at ring[seq % cap]. */
@@ -35,6 +40,7 @@ struct lq_holdback {
 	uint32_t cap, n;
 	uint64_t head;
 	struct held_path paths[HOLD_SLOTS];
+	uint16_t filter[HOLD_FILTER]; /* held paths whose hash ends so */
 	uint32_t npaths; /* slots in use */
 	uint64_t max_ns;
 	lq_hold_emit_fn emit;
@@ -85,26 +91,25 @@ static void path_of(const struct lq_result *r, struct lq_path_key *k)
 	lq_path_key_make(&r->src, &r->dst, k);
 }
 
-static uint32_t slot_of(const struct lq_path_key *k)
-{
-	return emu_key_hash(k, sizeof(*k)) & (HOLD_SLOTS - 1);
-}
-
 /* The entry of r's path, or NULL; add: make one (count 0) if there is none
  * and fewer than HOLD_PATHS are held. */
 static struct held_path *find_path(struct lq_holdback *h, const struct lq_result *r, int add)
 {
 	struct lq_path_key k;
-	uint32_t i;
+	uint32_t i, hash;
 
 	path_of(r, &k);
-	for (i = slot_of(&k);; i = (i + 1) & (HOLD_SLOTS - 1)) {
+	hash = emu_key_hash(&k, sizeof(k));
+	if (!add && !h->filter[hash & (HOLD_FILTER - 1)])
+		return NULL;
+	for (i = hash & (HOLD_SLOTS - 1);; i = (i + 1) & (HOLD_SLOTS - 1)) {
 		struct held_path *p = &h->paths[i];
 
 		if (!p->count) {
 			if (!add || h->npaths >= HOLD_PATHS)
 				return NULL;
 			p->key = k;
+			p->hash = hash;
 			p->first = p->last = NO_SEQ;
 			return p;
 		}
@@ -122,8 +127,9 @@ static void path_free(struct lq_holdback *h, struct held_path *p)
 
 	p->count = 0;
 	h->npaths--;
+	h->filter[p->hash & (HOLD_FILTER - 1)]--;
 	for (j = (i + 1) & (HOLD_SLOTS - 1); h->paths[j].count; j = (j + 1) & (HOLD_SLOTS - 1)) {
-		uint32_t home = slot_of(&h->paths[j].key);
+		uint32_t home = h->paths[j].hash & (HOLD_SLOTS - 1);
 
 		/* j's entry may fill the hole at i unless its home lies in (i, j] */
 		if (((j - home) & (HOLD_SLOTS - 1)) >= ((j - i) & (HOLD_SLOTS - 1))) {
@@ -211,6 +217,7 @@ void lq_holdback_push(struct lq_holdback *h, uint64_t frame, const struct lq_res
 	if (p) {
 		if (!p->count++) {
 			h->npaths++;
+			h->filter[p->hash & (HOLD_FILTER - 1)]++;
 			p->first = seq;
 		} else {
 			seq_at(h, p->last)->next = seq;
