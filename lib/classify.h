@@ -63,7 +63,8 @@ uint8_t lq_classify(struct lq_maps *maps, const struct lq_config *cfg, uint64_t 
 		    struct lq_result *res);
 
 /* The paths map key of a frame's path, for prefetching; -1 if the frame is
- * no UDP. Parsing only, no state. */
+ * no UDP. Parsing only, no state; a long header's datagram is prefetched
+ * too (its coalesced packets are walked by their lengths). */
 int lq_frame_path_key(const uint8_t *frame, uint32_t caplen, uint32_t l3, uint16_t proto,
 		      struct lq_path_key *key);
 
