@@ -72,25 +72,12 @@ static _Thread_local struct {
 } pf_q[PF_MAX];
 static _Thread_local unsigned pf_n;
 
-static void pf_slots(const struct emu_map *m, uint32_t hash)
-{
-	uint32_t i = m->buckets[hash & (m->nbuckets - 1)];
-	const unsigned char *p;
-	uint32_t off;
-
-	if (!i)
-		return;
-	p = m->slots + (size_t)(i - 1) * m->stride;
-	for (off = 0; off < m->stride; off += 64)
-		__builtin_prefetch(p + off, 1);
-}
-
 static void pf_flush(void)
 {
 	unsigned k;
 
 	for (k = 0; k < pf_n; k++)
-		pf_slots(pf_q[k].m, pf_q[k].h);
+		emu_map_prefetch_slot(pf_q[k].m, pf_q[k].h);
 	pf_n = 0;
 }
 
@@ -298,14 +285,22 @@ void emu_map_prefetch_bucket(const struct emu_map *m, uint32_t hash)
 
 void emu_map_prefetch_slot(const struct emu_map *m, uint32_t hash)
 {
-	pf_slots(m, hash);
+	uint32_t i = m->buckets[hash & (m->nbuckets - 1)];
+	const unsigned char *p;
+	uint32_t off;
+
+	if (!i)
+		return;
+	p = m->slots + (size_t)(i - 1) * m->stride;
+	for (off = 0; off < m->stride; off += 64)
+		__builtin_prefetch(p + off, 1);
 }
 
 void emu_map_prefetch_key(const struct emu_map *m, const void *key)
 {
 	uint32_t h = emu_key_hash(key, m->key_size);
 
-	__builtin_prefetch(&m->buckets[h & (m->nbuckets - 1)]);
+	emu_map_prefetch_bucket(m, h);
 	if (pf_n < PF_MAX) {
 		pf_q[pf_n].m = m;
 		pf_q[pf_n].h = h;
